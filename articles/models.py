@@ -1,0 +1,309 @@
+"""
+The content model: an Article is made of ordered Sections; both carry topic
+tags (django-taggit, through typed tables); a CrossReference points from a
+passage to another article by title, and resolves once that article exists.
+"""
+
+import math
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from .rendering import normalize_title, plain_text, render_markdown
+
+WORDS_PER_MINUTE = 230
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What anonymous readers may see: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def named_by(self, reference):
+        """The article a cross-reference names, by its title or by its slug."""
+        return self.filter(Q(title_key=reference.target_key) | Q(slug=reference.target_slug))
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "article tag"
+        verbose_name_plural = "article tags"
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag"),
+        ]
+
+
+class TaggedSection(TaggedItemBase):
+    content_object = models.ForeignKey("Section", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "section tag"
+        verbose_name_plural = "section tags"
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_section_tag"),
+        ]
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=255, unique=True)
+    title_key = models.CharField(
+        max_length=255,
+        unique=True,
+        editable=False,
+        help_text="The title normalised for matching cross-references.",
+    )
+    slug = models.SlugField(
+        max_length=255, unique=True, help_text="The article's address: /articles/<slug>/."
+    )
+    summary = models.TextField(
+        blank=True, help_text="The lead: the paragraphs before the first heading (Markdown)."
+    )
+    summary_html = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="A date in the future schedules the article.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    source_file = models.CharField(
+        max_length=255, blank=True, help_text="The source file this article was imported from."
+    )
+    source_digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the source file as last imported."
+    )
+    imported_content_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Digest of the content as the import left it; a difference means an editor changed it.",
+    )
+
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "title"]
+        permissions = [("publish_article", "Can publish, unpublish and schedule articles")]
+        verbose_name = "article"
+        verbose_name_plural = "articles"
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            models.Index(fields=["source_file"], name="article_source_file"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="article_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_date",
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        self.title = " ".join(self.title.split())
+        self.title_key = normalize_title(self.title)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.summary_html = render_markdown(self.summary)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {"title_key", "summary_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def reading_minutes(self):
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+
+class Section(models.Model):
+    class Level(models.IntegerChoices):
+        SECTION = 2, "Section"
+        SUBSECTION = 3, "Subsection"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(default=0, help_text="Order within the article.")
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.SECTION)
+    heading = models.CharField(max_length=255)
+    anchor = models.SlugField(
+        max_length=255,
+        blank=True,
+        help_text="The #fragment of this section's address. Made from the heading when left "
+        "empty, then kept, so links to it keep working when the heading changes.",
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown: blank line between paragraphs; “- item” or “1. item” for lists; "
+        "**bold**, *italic*, [text](https://…) for links; [[Article title]] or "
+        "[[Article title#Section heading]] to cross-reference another article.",
+    )
+    body_html = models.TextField(blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+
+    tags = TaggableManager(through=TaggedSection, blank=True)
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+        verbose_name = "section"
+        verbose_name_plural = "sections"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "anchor"], name="unique_section_anchor"),
+            models.CheckConstraint(condition=Q(level__in=[2, 3]), name="section_level_valid"),
+            models.CheckConstraint(condition=~Q(anchor=""), name="section_anchor_not_empty"),
+        ]
+        indexes = [models.Index(fields=["article", "position"], name="section_article_position")]
+
+    def __str__(self):
+        return self.heading
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    def save(self, *args, **kwargs):
+        self.heading = " ".join(self.heading.split())
+        if not self.anchor:
+            self.anchor = unique_anchor(self.article_id, self.heading, exclude_pk=self.pk)
+        self.body_html = render_markdown(self.body)
+        self.word_count = len(plain_text(self.body_html).split())
+        super().save(*args, **kwargs)
+
+
+class CrossReference(models.Model):
+    class Kind(models.TextChoices):
+        SEE_ALSO = "see_also", "See also"
+        INLINE = "inline", "Inline link"
+
+    source_article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="outgoing_references"
+    )
+    source_section = models.ForeignKey(
+        Section,
+        on_delete=models.CASCADE,
+        related_name="cross_references",
+        null=True,
+        blank=True,
+        help_text="The passage the reference stands in (empty: the article's lead).",
+    )
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SEE_ALSO)
+    target_title = models.CharField(max_length=255, help_text="The title as written.")
+    target_heading = models.CharField(
+        max_length=255, blank=True, help_text="A section heading in the target, if named."
+    )
+    target_key = models.CharField(max_length=255, editable=False, db_index=True)
+    target_slug = models.CharField(max_length=255, editable=False, db_index=True)
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        related_name="incoming_references",
+        null=True,
+        blank=True,
+        help_text="The article the title names, once it exists.",
+    )
+
+    class Meta:
+        ordering = ["source_article", "position", "id"]
+        verbose_name = "cross-reference"
+        verbose_name_plural = "cross-references"
+        indexes = [models.Index(fields=["target", "source_article"], name="xref_target_source")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(target_title=""), name="xref_title_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_article} → {self.target_title}"
+
+    def save(self, *args, **kwargs):
+        self.target_key = normalize_title(self.target_title)
+        self.target_slug = slugify(self.target_title)[:255]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_resolved(self):
+        return self.target_id is not None
+
+
+class PreviewLink(models.Model):
+    """A signed, expiring, revocable link that shows one unpublished article to a reviewer."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "preview link"
+        verbose_name_plural = "preview links"
+
+    def __str__(self):
+        return f"Preview of {self.article} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def unique_slug(model, text, *, exclude_pk=None, field="slug", max_length=255, **scope):
+    base = slugify(text)[: max_length - 8].strip("-") or "untitled"
+    candidate, n = base, 2
+    existing = model.objects.filter(**scope)
+    if exclude_pk is not None:
+        existing = existing.exclude(pk=exclude_pk)
+    taken = set(
+        existing.filter(**{f"{field}__startswith": base}).values_list(field, flat=True)
+    )
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def unique_anchor(article_id, heading, *, exclude_pk=None):
+    return unique_slug(
+        Section, heading, exclude_pk=exclude_pk, field="anchor", article_id=article_id
+    )

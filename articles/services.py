@@ -1,0 +1,110 @@
+"""
+Writes that keep derived data right. Called from signal handlers, the admin,
+the management commands and the tests alike: one place for each rule.
+"""
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import Article, CrossReference, Section
+from .rendering import extract_references, normalize_title
+
+
+def sync_references(*, article, section=None):
+    """
+    Make the cross-references of one passage (a section, or the article's lead
+    when ``section`` is None) match the ``[[...]]`` written in its Markdown.
+    """
+    text = section.body if section is not None else article.summary
+    wanted = [
+        (title[:255], heading[:255], see_also)
+        for title, heading, see_also in extract_references(text)
+    ]
+    passage = CrossReference.objects.filter(source_article=article, source_section=section)
+    current = [
+        (r.target_title, r.target_heading, r.kind == CrossReference.Kind.SEE_ALSO)
+        for r in passage.order_by("position", "id")
+    ]
+    if current == wanted:
+        return
+    passage.delete()
+    base = (section.position * 1000) if section is not None else 0
+    references = []
+    for index, (title, heading, see_also) in enumerate(wanted):
+        reference = CrossReference(
+            source_article=article,
+            source_section=section,
+            position=base + index,
+            kind=CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
+            target_title=title,
+            target_heading=heading,
+            target_key=normalize_title(title),
+            target_slug=slugify(title)[:255],
+        )
+        reference.target = Article.objects.named_by(reference).order_by("pk").first()
+        references.append(reference)
+    CrossReference.objects.bulk_create(references)
+
+
+def resolve_cross_references(*, article=None):
+    """
+    Point cross-references at the articles their titles name, where they exist.
+
+    With ``article`` (after it was saved), only the references concerning it
+    are touched: those that name it now are pointed at it, and those that
+    pointed at it under an older title or slug are released and looked up
+    again. Without it, every unresolved reference is looked up.
+    """
+    if article is not None:
+        names_it = Q(target_key=article.title_key) | Q(target_slug=article.slug)
+        released = CrossReference.objects.filter(target=article).exclude(names_it)
+        pending = list(released.values_list("target_key", "target_slug").distinct())
+        released.update(target=None)
+        CrossReference.objects.filter(names_it, target__isnull=True).update(target=article)
+    else:
+        pending = list(
+            CrossReference.objects.filter(target__isnull=True)
+            .values_list("target_key", "target_slug")
+            .distinct()
+        )
+    for key, slug in pending:
+        target = (
+            Article.objects.filter(Q(title_key=key) | Q(slug=slug)).order_by("pk").first()
+        )
+        if target is not None:
+            CrossReference.objects.filter(
+                target__isnull=True, target_key=key, target_slug=slug
+            ).update(target=target)
+
+
+def count_cross_references():
+    """(resolved, unresolved) over the whole site."""
+    resolved = CrossReference.objects.filter(target__isnull=False).count()
+    unresolved = CrossReference.objects.filter(target__isnull=True).count()
+    return resolved, unresolved
+
+
+def update_word_count(article):
+    total = Section.objects.filter(article=article).aggregate(n=Sum("word_count"))["n"] or 0
+    Article.objects.filter(pk=article.pk).update(word_count=total)
+    article.word_count = total
+
+
+@transaction.atomic
+def publish(*, article, when=None):
+    """Publish now, or schedule for ``when`` if it lies in the future."""
+    article.status = Article.Status.PUBLISHED
+    article.published_at = when or article.published_at or timezone.now()
+    if when is None and article.published_at > timezone.now():
+        article.published_at = timezone.now()
+    article.save()
+    return article
+
+
+@transaction.atomic
+def unpublish(*, article):
+    article.status = Article.Status.DRAFT
+    article.save()
+    return article
