@@ -1,0 +1,23 @@
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+SOURCES_DIR = Path(__file__).resolve().parent.parent / "articles" / "sources" / "texts"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def imported_sources(db):
+    """The three source articles, imported and published as `make serve` does."""
+    call_command("import_sources", str(SOURCES_DIR), verbosity=0)
+    from articles.models import Article
+
+    return list(Article.objects.order_by("source_file"))

@@ -1,0 +1,60 @@
+"""Small helpers that make content for tests, through the same save paths as the site."""
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from articles.models import Article, Section
+from articles.roles import ensure_editors_group
+
+_counter = itertools.count(1)
+
+
+def make_article(
+    title=None,
+    *,
+    status=Article.Status.PUBLISHED,
+    published_at=None,
+    summary="A lead paragraph about defence cooperation.",
+    sections=(),
+    tags=(),
+    days_ago=1,
+):
+    """
+    An article saved through the model (so derived data is built). ``sections``
+    is a list of dicts with heading/body and optional level/tags.
+    """
+    n = next(_counter)
+    if published_at is None and status == Article.Status.PUBLISHED:
+        published_at = timezone.now() - timedelta(days=days_ago, minutes=n)
+    article = Article.objects.create(
+        title=title or f"Test article {n}",
+        summary=summary,
+        status=status,
+        published_at=published_at,
+    )
+    for position, spec in enumerate(sections):
+        make_section(article, position=position, **spec)
+    if tags:
+        article.tags.set(list(tags))
+    return article
+
+
+def make_section(article, *, heading, body="Some text.", level=2, position=None, tags=()):
+    if position is None:
+        position = article.sections.count()
+    section = Section.objects.create(
+        article=article, heading=heading, body=body, level=level, position=position
+    )
+    if tags:
+        section.tags.set(list(tags))
+    return section
+
+
+def make_editor(username="editor", password="editor-pass-123"):
+    """A staff user in the Editors group (not a superuser)."""
+    user = User.objects.create_user(username=username, password=password, is_staff=True)
+    user.groups.add(ensure_editors_group())
+    return user
