@@ -86,6 +86,13 @@ def count_cross_references():
     return resolved, unresolved
 
 
+def touch(article):
+    """Mark an article as changed now (a change to one of its sections changes it)."""
+    now = timezone.now()
+    Article.objects.filter(pk=article.pk).update(updated_at=now)
+    article.updated_at = now
+
+
 def update_word_count(article):
     total = Section.objects.filter(article=article).aggregate(n=Sum("word_count"))["n"] or 0
     Article.objects.filter(pk=article.pk).update(word_count=total)

@@ -33,6 +33,7 @@ def section_saved(sender, instance, raw=False, **kwargs):
         return
     services.sync_references(article=instance.article, section=instance)
     services.update_word_count(instance.article)
+    services.touch(instance.article)
     search.index_section(instance)
     _bump_after_commit()
 
@@ -67,6 +68,5 @@ def content_changed(sender, raw=False, **kwargs):
 
 @receiver(m2m_changed)
 def tags_changed(sender, action, **kwargs):
-    if sender in (TaggedArticle, TaggedSection) or action.startswith("post_"):
-        if action in {"post_add", "post_remove", "post_clear"}:
-            _bump_after_commit()
+    if action in {"post_add", "post_remove", "post_clear"}:
+        _bump_after_commit()

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("articles.preview_urls")),
     path("", include("articles.urls")),
 ]
