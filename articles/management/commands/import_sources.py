@@ -32,7 +32,7 @@ class Command(BaseCommand):
             "--draft", action="store_true", help="Create new articles as drafts, not published."
         )
 
-    def handle(self, *paths, force=False, dry_run=False, draft=False, verbosity=1, **options):
+    def handle(self, *args, paths=(), force=False, dry_run=False, draft=False, verbosity=1, **options):
         files = self._collect(paths or [str(DEFAULT_SOURCES)])
         if not files:
             raise CommandError("No source files found.")

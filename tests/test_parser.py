@@ -1,0 +1,162 @@
+"""The source parser: a pure function from text to an outline (no database)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from articles.sources.outline import ItemList, Paragraph, SourceError
+from articles.sources.parser import decode_source, parse_source
+
+DATA = Path(__file__).parent / "data"
+SOURCES = Path(__file__).resolve().parent.parent / "articles" / "sources" / "texts"
+EXPECTED = json.loads((DATA / "outline.json").read_text(encoding="utf-8"))
+
+
+def parse_file(path):
+    return parse_source(decode_source(path.read_bytes(), path.name), path.name)
+
+
+@pytest.mark.parametrize("expected", EXPECTED, ids=[e["file"] for e in EXPECTED])
+def test_each_source_parses_to_its_outline_exactly(expected):
+    outline = parse_file(SOURCES / expected["file"])
+
+    assert outline.title == expected["title"]
+    assert outline.intro_paragraphs == expected["intro_paragraphs"]
+    assert [{"level": s.level, "heading": s.heading} for s in outline.sections] == expected[
+        "sections"
+    ]
+    assert [
+        {"title": title, "after_section": heading} for title, heading in outline.see_also()
+    ] == expected["see_also"]
+
+
+def test_the_project_copy_of_the_sources_matches_the_shared_sources():
+    shared = Path(__file__).resolve().parents[2] / "shared" / "sources"
+    if not shared.is_dir():
+        pytest.skip("../shared/sources is not beside the project")
+    for expected in EXPECTED:
+        assert (SOURCES / expected["file"]).read_bytes() == (
+            shared / expected["file"]
+        ).read_bytes()
+
+
+def test_an_unseen_article_of_the_same_format_parses_with_its_levels():
+    outline = parse_file(DATA / "unseen_article.txt")
+
+    assert outline.title == (
+        "Naval Diplomacy and Maritime Security Partnerships in the Indian Ocean"
+    )
+    assert outline.intro_paragraphs == 2
+    assert [(s.level, s.heading) for s in outline.sections] == [
+        (2, "Foundations of Naval Diplomacy in the Indian Ocean"),
+        (3, "Goodwill port visits"),
+        (3, "Coordinated maritime patrols"),
+        (2, "Challenges Facing Indian Ocean Naval Cooperation"),
+        (2, "Building Information Sharing Among Indian Ocean Navies"),
+        (2, "The Outlook for Indian Ocean Maritime Security Partnerships"),
+    ]
+    assert outline.see_also() == [
+        ("Maritime Domain Awareness: A Primer", "Coordinated maritime patrols")
+    ]
+    challenges = outline.sections[3]
+    assert challenges.blocks == [
+        ItemList(
+            ordered=False,
+            items=(
+                "Differing threat perceptions among coastal states",
+                "Limited fleet sizes and maintenance budgets",
+                "Overlapping claims to maritime zones",
+            ),
+        )
+    ]
+    assert outline.sections[4].blocks[1] == ItemList(
+        ordered=True,
+        items=(
+            "Shared databases of vessel movements",
+            "Liaison officers posted at fusion centres",
+            "Regular exercises that test the reporting chain",
+        ),
+    )
+    assert all(
+        "Scroll to Top" not in getattr(block, "text", "")
+        for block in outline.sections[-1].blocks
+    )
+
+
+def test_list_items_with_and_without_blank_lines_between_them_are_one_list():
+    spaced = "T\n\nIntro.\n\nHeading\n\n  1. One.\n\n  2. Two.\n\n  3. Three.\n"
+    tight = "T\n\nIntro.\n\nHeading\n\n  1. One.\n  2. Two.\n  3. Three.\n"
+    expected = [ItemList(ordered=True, items=("One.", "Two.", "Three."))]
+    assert parse_source(spaced).sections[0].blocks == expected
+    assert parse_source(tight).sections[0].blocks == expected
+
+
+def test_bullets_and_numbers_make_separate_lists():
+    text = "T\n\nIntro.\n\nHeading\n\n  • a\n  • b\n  1. c\n  2. d\n"
+    assert parse_source(text).sections[0].blocks == [
+        ItemList(ordered=False, items=("a", "b")),
+        ItemList(ordered=True, items=("c", "d")),
+    ]
+
+
+def test_windows_line_endings_parse_exactly_like_unix_ones():
+    for path in SOURCES.glob("*.txt"):
+        unix = path.read_bytes()
+        windows = unix.replace(b"\n", b"\r\n")
+        assert parse_source(decode_source(windows, "w.txt")) == parse_source(
+            decode_source(unix, "u.txt")
+        )
+
+
+def test_a_byte_order_mark_is_ignored():
+    assert parse_source(decode_source(b"\xef\xbb\xbfTitle\n\nBody text.\n", "f")).title == "Title"
+
+
+def test_lead_only_article_has_no_sections():
+    outline = parse_source("Title\n\nOne paragraph of lead.\n\nAnother one.\n")
+    assert outline.sections == []
+    assert outline.lead == [Paragraph("One paragraph of lead."), Paragraph("Another one.")]
+
+
+def test_a_sentence_is_not_a_heading():
+    outline = parse_source("Title\n\nIntro.\n\nThis line ends with a full stop.\n\nMore.\n")
+    assert outline.sections == []
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "reason"),
+    [
+        (b"", 0, "the file is empty"),
+        (b"   \n\n \r\n", 0, "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 0, "binary file"),
+        (b"Title\n\nCaf\xe9 society.\n", 3, "not valid UTF-8"),
+        (b"Just a title\n", 1, "a title but no body"),
+        (b"Just a title\r\n\r\n\r\n", 1, "a title but no body"),
+        (b"Title\n\nScroll to Top\n", 1, "a title but no body"),
+        (b"Title\n\nText with a bell \x07 in it.\n", 3, "control character U+0007"),
+        (b"  1. A list item first\n\nBody.\n", 1, "must be the article's title"),
+        (("x" * 300 + "\n\nBody.\n").encode(), 1, "at most 255 characters"),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "binary",
+        "latin-1",
+        "title-only",
+        "title-only-crlf",
+        "title-and-furniture",
+        "control-character",
+        "no-title",
+        "title-too-long",
+    ],
+)
+def test_bad_input_is_a_precise_error(data, line, reason):
+    with pytest.raises(SourceError) as caught:
+        parse_source(decode_source(data, "bad.txt"), "bad.txt")
+    error = caught.value
+    assert error.filename == "bad.txt"
+    assert error.line == line
+    assert reason in error.reason
+    assert str(error).startswith("bad.txt")
+    assert "\n" not in str(error)
