@@ -1,0 +1,91 @@
+"""
+The full-text search index (see articles/search.py): an FTS5 table on SQLite,
+a table with a weighted, generated tsvector and a GIN index on PostgreSQL.
+Nothing in Django's model state changes. Existing content is indexed here;
+later saves keep the index right through the signal hooks.
+"""
+
+from django.db import migrations
+
+from articles.rendering import plain_text
+
+TABLE = "articles_search_index"
+
+SQLITE_CREATE = [
+    f"""
+    CREATE VIRTUAL TABLE {TABLE} USING fts5(
+        title, heading, summary, body, article_id UNINDEXED,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    )
+    """,
+]
+
+POSTGRESQL_CREATE = [
+    f"""
+    CREATE TABLE {TABLE} (
+        id bigint PRIMARY KEY,
+        article_id bigint NOT NULL,
+        section_id bigint NULL UNIQUE,
+        title text NOT NULL DEFAULT '',
+        heading text NOT NULL DEFAULT '',
+        summary text NOT NULL DEFAULT '',
+        body text NOT NULL DEFAULT '',
+        document tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english'::regconfig, title), 'A')
+            || setweight(to_tsvector('english'::regconfig, heading), 'A')
+            || setweight(to_tsvector('english'::regconfig, summary), 'B')
+            || setweight(to_tsvector('english'::regconfig, body), 'C')
+        ) STORED
+    )
+    """,
+    f"CREATE INDEX {TABLE}_article ON {TABLE} (article_id)",
+    f"CREATE INDEX {TABLE}_document ON {TABLE} USING GIN (document)",
+]
+
+SENTINELS = str.maketrans("", "", "\ue000\ue001")
+
+
+def _text(rendered):
+    return plain_text(rendered).translate(SENTINELS)
+
+
+def create_index(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        statements, columns = SQLITE_CREATE, "rowid, article_id, title, heading, summary, body"
+    elif vendor == "postgresql":
+        statements = POSTGRESQL_CREATE
+        columns = "id, article_id, title, heading, summary, body, section_id"
+    else:
+        return
+    for statement in statements:
+        schema_editor.execute(statement)
+
+    Article = apps.get_model("articles", "Article")
+    Section = apps.get_model("articles", "Section")
+    rows = [
+        (-pk, pk, title, "", _text(summary_html), "")
+        for pk, title, summary_html in Article.objects.values_list("pk", "title", "summary_html")
+    ]
+    rows += [
+        (pk, article_id, title, heading, "", _text(body_html))
+        for pk, article_id, title, heading, body_html in Section.objects.values_list(
+            "pk", "article_id", "article__title", "heading", "body_html"
+        )
+    ]
+    if vendor == "postgresql":
+        rows = [(*row, row[0] if row[0] > 0 else None) for row in rows]
+    placeholders = ", ".join(["%s"] * len(columns.split(",")))
+    with schema_editor.connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {TABLE} ({columns}) VALUES ({placeholders})", rows)
+
+
+def drop_index(apps, schema_editor):
+    if schema_editor.connection.vendor in {"sqlite", "postgresql"}:
+        schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0001_initial")]
+
+    operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
