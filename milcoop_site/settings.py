@@ -31,11 +31,20 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# DJANGO_ENV=production: HTTPS on by default, and required settings must be
+# given explicitly (no local fallbacks); `manage.py check --deploy` is clean.
+PRODUCTION = os.environ.get("DJANGO_ENV", "").strip().lower() == "production"
+
+
 def load_secret_key():
-    """SECRET_KEY from the environment, else from an untracked local file made once."""
+    """SECRET_KEY from the environment, else (local use only) from an untracked file made once."""
     key = os.environ.get("SECRET_KEY", "").strip()
     if key:
         return key
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in the environment when DJANGO_ENV=production."
+        )
     key_file = Path(os.environ.get("SECRET_KEY_FILE", BASE_DIR / ".secret_key"))
     try:
         key = key_file.read_text(encoding="utf-8").strip()
@@ -56,6 +65,12 @@ def load_secret_key():
 
 SECRET_KEY = load_secret_key()
 DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
+if PRODUCTION and not os.environ.get("ALLOWED_HOSTS", "").strip():
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set (comma-separated host names) when DJANGO_ENV=production."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -78,11 +93,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database unreachable → a plain 503 with Retry-After, never a traceback.
+    "milcoop_site.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag / Last-Modified → 304; outside the page cache so cached pages get 304s too.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Needs request.user; stores the headers the middleware below it adds.
+    "milcoop_site.middleware.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -117,6 +138,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast (then answer 503) rather than hang when PostgreSQL is unreachable.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections buy nothing on SQLite; WAL lets readers run beside a writer.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -151,6 +178,15 @@ else:
         }
     }
 
+# The anonymous page cache (milcoop_site.middleware.PageCacheMiddleware). Pages
+# are keyed on the content version, so writes invalidate them at once; the
+# lifetime only bounds how long an unchanged page is kept.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_BROWSER_MAX_AGE = int(os.environ.get("PAGE_BROWSER_MAX_AGE", "60"))
+PAGE_CACHE_EXCLUDED_PATHS = ["/admin/", "/preview/", "/healthz", "/static/"]
+# After a cache failure, leave the cache alone this long before trying again.
+CACHE_RETRY_SECONDS = float(os.environ.get("CACHE_RETRY_SECONDS", "5"))
+
 # --- Authentication -----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -177,7 +213,7 @@ USE_TZ = True
 
 # --- Static files (whitenoise) ------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -196,7 +232,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-USE_HTTPS = env_bool("USE_HTTPS", False)
+USE_HTTPS = env_bool("USE_HTTPS", PRODUCTION)
 if USE_HTTPS:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -207,6 +243,11 @@ if USE_HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_SSL_HOST = None
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a one-way commitment made by submitting the domain to
+        # hstspreload.org; it stays the operator's choice, so --deploy is
+        # not asked to nag about it.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
