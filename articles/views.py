@@ -1,18 +1,215 @@
-from django.shortcuts import get_object_or_404, render
+"""
+The public reading side. Views are thin: they ask a selector for published
+content and render a template. ``render_article`` is shared with the draft
+preview views, which pass a banner and ask for the page not to be indexed.
+"""
 
-from .models import Article
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from . import search as search_backend
+from . import selectors
+from .rendering import resolve_reference_markers
+
+HOME_ARTICLES = 6
+HOME_TAGS = 16
+NO_RESULTS_TAGS = 12
+MAX_QUERY_LENGTH = 200
+
+
+# --- Helpers -------------------------------------------------------------------
+
+
+def page_number(value):
+    """A page number from the query string; anything that is not a positive integer is 1."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return max(1, min(number, 10**6))
+
+
+def pagination(request, *, number, num_pages):
+    """Links to the previous and next page, keeping the rest of the query string (e.g. q)."""
+
+    def url_for(n):
+        params = [
+            (key, value)
+            for key, values in request.GET.lists()
+            if key != "page"
+            for value in values
+        ]
+        if n > 1:
+            params.append(("page", n))
+        query = urlencode(params)
+        return f"{request.path}?{query}" if query else request.path
+
+    return {
+        "number": number,
+        "num_pages": num_pages,
+        "previous_url": url_for(number - 1) if number > 1 else None,
+        "next_url": url_for(number + 1) if number < num_pages else None,
+    }
+
+
+def page_path(request, number):
+    """The canonical address of page ``number`` of a list."""
+    return request.path if number <= 1 else f"{request.path}?{urlencode({'page': number})}"
+
+
+@dataclass
+class ContentsEntry:
+    section: object
+    children: list = field(default_factory=list)
+
+
+def table_of_contents(sections):
+    """Sections nested by level: each level 3 under the level 2 before it."""
+    entries = []
+    for section in sections:
+        if section.level > 2 and entries:
+            entries[-1].children.append(ContentsEntry(section))
+        else:
+            entries.append(ContentsEntry(section))
+    return entries
+
+
+# --- Pages -----------------------------------------------------------------------
 
 
 def home(request):
-    articles = Article.objects.published().prefetch_related("tags")[:10]
-    return render(request, "articles/home.html", {"articles": articles})
+    return render(
+        request,
+        "articles/home.html",
+        {
+            "articles": selectors.latest_articles(limit=HOME_ARTICLES),
+            "tags": selectors.most_used_tags(limit=HOME_TAGS),
+            "canonical_path": reverse("articles:home"),
+        },
+    )
 
 
 def article_list(request):
-    articles = Article.objects.published().prefetch_related("tags")
-    return render(request, "articles/article_list.html", {"articles": articles})
+    paginator = Paginator(selectors.latest_articles(), settings.ARTICLES_PER_PAGE)
+    # get_page clamps: a page past the end shows the last one, nonsense shows the first.
+    page = paginator.get_page(page_number(request.GET.get("page")))
+    return render(
+        request,
+        "articles/article_list.html",
+        {
+            "page": page,
+            "articles": page.object_list,
+            "pagination": pagination(request, number=page.number, num_pages=paginator.num_pages),
+            "canonical_path": page_path(request, page.number),
+        },
+    )
 
 
 def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.published(), slug=slug)
-    return render(request, "articles/article_detail.html", {"article": article})
+    article = selectors.published_article(slug)
+    if article is None:
+        raise Http404("No published article has this address.")
+    return render_article(request, article)
+
+
+def render_article(request, article, *, preview_banner=None, noindex=False):
+    """
+    The article page for any article, published or not. The public view only
+    passes published ones; the draft previews pass a banner and ``noindex``.
+    Everything around the article (links, related passages, neighbours) is
+    still limited to published content.
+    """
+    sections = list(selectors.sections_for_reading(article))
+    targets = selectors.reference_targets(article)
+    related = selectors.related_passages(article)
+    for section in sections:
+        # body_html was sanitized when saved; resolving only adds links we build.
+        section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
+        section.related_passages = related.get(section.pk, [])
+    lead = mark_safe(resolve_reference_markers(article.summary_html, targets))
+    previous, following = selectors.neighbours(article)
+    return render(
+        request,
+        "articles/article_detail.html",
+        {
+            "article": article,
+            "lead": lead,
+            "sections": sections,
+            "contents": table_of_contents(sections),
+            "referenced_by": list(selectors.referenced_by(article)),
+            "previous_article": previous,
+            "next_article": following,
+            "preview_banner": preview_banner,
+            "noindex": noindex,
+            "canonical_path": article.get_absolute_url() if not noindex else None,
+        },
+    )
+
+
+def tag_index(request):
+    return render(
+        request,
+        "articles/tag_index.html",
+        {"tags": selectors.public_tags(), "canonical_path": reverse("articles:tags")},
+    )
+
+
+def tag_detail(request, slug):
+    tag = selectors.public_tag(slug)
+    if tag is None:
+        raise Http404("No published article carries this tag.")
+    return render(
+        request,
+        "articles/tag_detail.html",
+        {
+            "tag": tag,
+            "articles": selectors.articles_tagged(tag),
+            "passages": selectors.passages_tagged(tag),
+            "canonical_path": reverse("articles:tag", kwargs={"slug": tag.slug}),
+        },
+    )
+
+
+def clean_query(raw):
+    """What a reader typed, made safe to hand to any backend: no control characters, bounded."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", raw or "")
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def run_search(query, *, page):
+    """The search backend's results, or None while there is no backend or nothing to look for."""
+    find = getattr(search_backend, "search", None)
+    if find is None or not query:
+        return None
+    return find(query, page=page, per_page=settings.SEARCH_RESULTS_PER_PAGE)
+
+
+def search(request):
+    query = clean_query(request.GET.get("q", ""))
+    results = run_search(query, page=page_number(request.GET.get("page")))
+    context = {"query": query, "results": results, "noindex": True, "searched": bool(query)}
+    if results is not None and results.hits:
+        context["pagination"] = pagination(
+            request, number=results.page, num_pages=results.num_pages
+        )
+    elif query:
+        context["suggested_tags"] = selectors.most_used_tags(limit=NO_RESULTS_TAGS)
+    return render(request, "articles/search.html", context)
+
+
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("articles:sitemap"))
+    return render(
+        request,
+        "robots.txt",
+        {"sitemap_url": sitemap_url},
+        content_type="text/plain; charset=utf-8",
+    )

@@ -1,0 +1,65 @@
+"""Atom feeds: the newest articles, and the newest articles on one topic."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse, reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from . import selectors
+from .rendering import plain_text
+
+FEED_ITEMS = 20
+
+
+class LatestArticlesFeed(Feed):
+    feed_type = Atom1Feed
+    link = reverse_lazy("articles:home")
+
+    def title(self):
+        return settings.SITE_NAME
+
+    def subtitle(self):
+        return settings.SITE_TAGLINE
+
+    def author_name(self):
+        return settings.SITE_NAME
+
+    def items(self):
+        return selectors.latest_articles(limit=FEED_ITEMS)
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        # Plain text: the lead's cross-reference markers need the page to be resolved.
+        return plain_text(item.summary_html)
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+
+class TagFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        tag = selectors.public_tag(slug)
+        if tag is None:
+            raise Http404("No published article carries this tag.")
+        return tag
+
+    def title(self, tag):
+        return f"{settings.SITE_NAME}: {tag.name}"
+
+    def subtitle(self, tag):
+        return f"New articles on {tag.name}"
+
+    def link(self, tag):
+        return reverse("articles:tag", kwargs={"slug": tag.slug})
+
+    def items(self, tag):
+        return selectors.articles_tagged(tag)[:FEED_ITEMS]

@@ -1,0 +1,72 @@
+"""Template helpers for the reading side: plain-text excerpts, absolute URLs, JSON-LD."""
+
+import json
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from ..rendering import MARKER_PATTERN, plain_text
+
+register = template.Library()
+
+# What must never appear raw inside a <script> data block (as Django's json_script does).
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def plain(rendered_html, length=None):
+    """Visible text of stored HTML (entities decoded), optionally cut to ``length`` characters."""
+    text = plain_text(rendered_html)
+    return Truncator(text).chars(int(length)) if length else text
+
+
+@register.filter
+def without_reference_links(rendered_html):
+    """
+    Stored HTML with its cross-reference markers reduced to their text, for
+    excerpts shown in lists (the article page resolves them into links).
+    """
+    return mark_safe(MARKER_PATTERN.sub(lambda match: match.group(3), rendered_html or ""))
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def json_ld_script(data):
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+        _SCRIPT_ESCAPES
+    )
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article):
+    """schema.org Article data for search engines, in a non-executable data block."""
+    request = context["request"]
+    url = request.build_absolute_uri(article.get_absolute_url())
+    publisher = {"@type": "Organization", "name": settings.SITE_NAME}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": Truncator(plain_text(article.summary_html)).chars(300),
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "wordCount": article.word_count,
+        "keywords": [tag.name for tag in article.tags.all()],
+        "author": publisher,
+        "publisher": publisher,
+        "inLanguage": "en-GB",
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at
+    if article.updated_at:
+        data["dateModified"] = article.updated_at
+    return json_ld_script(data)
