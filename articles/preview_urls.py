@@ -1,5 +1,12 @@
-"""Draft previews: staff previews and shareable preview links (placeholder)."""
+"""Draft previews: staff previews and shareable preview links."""
+
+from django.urls import path
+
+from . import preview
 
 app_name = "preview"
 
-urlpatterns = []
+urlpatterns = [
+    path("preview/articles/<slug:slug>/", preview.staff_preview, name="article"),
+    path("preview/<str:token>/", preview.shared_preview, name="shared"),
+]

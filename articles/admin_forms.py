@@ -1,0 +1,174 @@
+"""Forms for the editors' admin: the article and section forms, and the intermediate pages."""
+
+import os
+
+from django import forms
+from django.utils import timezone
+from taggit.forms import TagField, TagWidget
+from taggit.models import Tag
+
+from . import editorial
+from .models import Article, Section
+
+TAG_DATALIST_ID = "tag-names"
+MAX_SOURCE_BYTES = 1024 * 1024
+
+TAG_HELP = (
+    "Topics, separated by commas; a name with a space or comma can be written in "
+    "double quotes. Existing tags are suggested as you type the first one."
+)
+
+
+class TagNamesWidget(TagWidget):
+    """A comma-separated text input that offers the site's tag names (one shared <datalist>)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"list": TAG_DATALIST_ID, "autocomplete": "off", **(attrs or {})})
+
+
+def prefetched_tags(instance):
+    """The tags of a saved instance, from the prefetch cache when there is one."""
+    if instance.pk is None:
+        return []
+    return sorted(instance.tags.all(), key=lambda tag: tag.name)
+
+
+class PrefetchedTagsFormMixin:
+    """
+    taggit's form field reads an instance's tags with a query of its own; with
+    many sections on one page that is one query per section. Here the tags
+    field is a plain form field, filled from ``prefetch_related("tags")``; the
+    admin classes using these forms list ``tags`` in ``exclude`` so that the
+    model field's own query never runs.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tags" in self.fields and "tags" not in self.initial:
+            self.initial["tags"] = prefetched_tags(self.instance)
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if "tags" in self.fields and "tags" in self.cleaned_data:
+            self.instance.tags.set(self.cleaned_data["tags"])
+
+
+class SectionInlineForm(PrefetchedTagsFormMixin, forms.ModelForm):
+    tags = TagField(required=False, widget=TagNamesWidget, help_text=TAG_HELP)
+
+    class Meta:
+        model = Section
+        fields = ["position", "level", "heading", "anchor", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 90})}
+
+
+class ArticleAdminForm(PrefetchedTagsFormMixin, forms.ModelForm):
+    """
+    The article form. ``loaded_version`` carries the article's updated_at as it
+    was when the form was opened: a save over a newer version is refused, so
+    one editor never silently overwrites another's work.
+    """
+
+    tags = TagField(required=False, widget=TagNamesWidget, help_text=TAG_HELP)
+    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    conflict = None  # (who, when, stored_version) once a conflict is found
+
+    class Meta:
+        model = Article
+        fields = ["title", "slug", "summary", "status", "published_at", "source_file"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 8, "cols": 90})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["loaded_version"] = editorial.version_stamp(self.instance.updated_at)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        stored = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        stored_version = editorial.version_stamp(stored)
+        loaded = self.cleaned_data.get("loaded_version") or ""
+        if loaded != stored_version:
+            who, when = editorial.last_change(self.instance)
+            self.conflict = (who, when, stored_version)
+            name = (who.get_full_name() or who.get_username()) if who else "another editor"
+            stamp = timezone.localtime(when).strftime("%d %b %Y at %H:%M:%S") if when else ""
+            # The form comes back with this editor's text; saving again, after
+            # reading the differences, replaces the other version on purpose.
+            data = self.data.copy()
+            data[self.add_prefix("loaded_version")] = stored_version
+            self.data = data
+            raise forms.ValidationError(
+                f"{name} saved this article on {stamp}, after you opened it. Your changes "
+                "were not saved. They are still in the form below, with the differences "
+                "from the saved version; save again to replace that version with yours.",
+                code="edit_conflict",
+            )
+        return cleaned
+
+
+class ScheduleForm(forms.Form):
+    published_at = forms.SplitDateTimeField(
+        label="Publish on",
+        widget=forms.SplitDateTimeWidget(
+            date_attrs={"type": "date"}, time_attrs={"type": "time", "step": 60}
+        ),
+        help_text="Date and time (site time zone). The article appears to readers then.",
+    )
+
+    def clean_published_at(self):
+        when = self.cleaned_data["published_at"]
+        if when <= timezone.now():
+            raise forms.ValidationError("Choose a moment in the future to schedule for.")
+        return when
+
+
+class MergeTagsForm(forms.Form):
+    target = forms.ModelChoiceField(
+        queryset=Tag.objects.order_by("name"),
+        label="Merge into",
+        help_text="Everything tagged with the selected tags gets this tag; the selected "
+        "tags are then deleted.",
+    )
+
+
+class SourceUploadForm(forms.Form):
+    source = forms.FileField(
+        label="Source text file",
+        help_text="A UTF-8 text file in the same format as the imported sources: the title "
+        "on the first line, the lead paragraphs, then the headings and their text. At most 1 MB.",
+    )
+
+    def clean_source(self):
+        upload = self.cleaned_data["source"]
+        if upload.size > MAX_SOURCE_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size // 1024} KB; the limit is {MAX_SOURCE_BYTES // 1024} KB."
+            )
+        return upload
+
+    @property
+    def filename(self):
+        return source_filename(self.cleaned_data["source"].name)
+
+
+def source_filename(name):
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    return (base or "upload.txt")[:255]
+
+
+class ConfirmImportForm(forms.Form):
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    replace = forms.BooleanField(
+        required=False,
+        label="Replace the existing article with this file",
+        help_text="Only imported articles nobody has edited since can be replaced.",
+    )
