@@ -202,12 +202,23 @@ class Section(models.Model):
         return f"{self.article.get_absolute_url()}#{self.anchor}"
 
     def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    def prepare(self, *, taken_anchors=None, body_html=None):
+        """
+        Fill the derived fields (anchor, rendered body, word count). ``save()``
+        calls it; a bulk import calls it with the anchors already taken in the
+        article and the body's HTML written directly from the outline.
+        """
         self.heading = " ".join(self.heading.split())
         if not self.anchor:
-            self.anchor = unique_anchor(self.article_id, self.heading, exclude_pk=self.pk)
-        self.body_html = render_markdown(self.body)
+            if taken_anchors is None:
+                self.anchor = unique_anchor(self.article_id, self.heading, exclude_pk=self.pk)
+            else:
+                self.anchor = first_free(slug_base(self.heading), taken_anchors)
+        self.body_html = render_markdown(self.body) if body_html is None else body_html
         self.word_count = len(plain_text(self.body_html).split())
-        super().save(*args, **kwargs)
 
 
 class CrossReference(models.Model):
@@ -289,18 +300,25 @@ class PreviewLink(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-def unique_slug(model, text, *, exclude_pk=None, field="slug", max_length=255, **scope):
-    base = slugify(text)[: max_length - 8].strip("-") or "untitled"
+def slug_base(text, max_length=255):
+    return slugify(text)[: max_length - 8].strip("-") or "untitled"
+
+
+def first_free(base, taken):
+    """``base``, or ``base-2``, ``base-3``… whichever is not in ``taken``."""
     candidate, n = base, 2
-    existing = model.objects.filter(**scope)
-    if exclude_pk is not None:
-        existing = existing.exclude(pk=exclude_pk)
-    taken = set(
-        existing.filter(**{f"{field}__startswith": base}).values_list(field, flat=True)
-    )
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+def unique_slug(model, text, *, exclude_pk=None, field="slug", **scope):
+    base = slug_base(text)
+    existing = model.objects.filter(**scope)
+    if exclude_pk is not None:
+        existing = existing.exclude(pk=exclude_pk)
+    taken = set(existing.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
+    return first_free(base, taken)
 
 
 def unique_anchor(article_id, heading, *, exclude_pk=None):

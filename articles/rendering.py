@@ -10,6 +10,7 @@ whether the target is public can change without this section being saved.
 
 import html
 import re
+import threading
 import unicodedata
 
 import markdown
@@ -34,7 +35,18 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
-_MARKDOWN_EXTENSIONS = ["sane_lists", "tables", "fenced_code", "smarty"]
+_MARKDOWN_EXTENSIONS = ["sane_lists", "tables", "fenced_code"]
+_local = threading.local()
+
+
+def _markdown_converter():
+    # Building a converter costs more than using one: keep one per thread.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(
+            extensions=_MARKDOWN_EXTENSIONS, output_format="html"
+        )
+    return converter.reset()
 
 MARKER_PATTERN = re.compile(
     r'<a class="xref" data-key="([^"]*)" data-anchor="([^"]*)">(.*?)</a>', re.DOTALL
@@ -97,7 +109,11 @@ def _mark_see_also(rendered):
 
 def render_markdown(body):
     """Markdown → sanitized HTML with cross-reference markers. Safe to store and show."""
-    raw = markdown.markdown(body or "", extensions=_MARKDOWN_EXTENSIONS, output_format="html")
+    return finish_html(_markdown_converter().convert(body or ""))
+
+
+def finish_html(raw):
+    """Raw HTML → what is stored: sanitized, with cross-reference markers."""
     clean = sanitize_html(raw)
     # Markers are added after sanitizing, from text the sanitizer already escaped.
     with_markers = REFERENCE_PATTERN.sub(_reference_marker, clean)

@@ -12,40 +12,58 @@ from .models import Article, CrossReference, Section
 from .rendering import extract_references, normalize_title
 
 
+def build_references(*, article, section, text):
+    """Unsaved CrossReference objects for the ``[[...]]`` in one passage's Markdown."""
+    references = []
+    base = (section.position * 1000) if section is not None else 0
+    for index, (title, heading, see_also) in enumerate(extract_references(text)):
+        references.append(
+            CrossReference(
+                source_article=article,
+                source_section=section,
+                position=base + index,
+                kind=CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
+                target_title=title[:255],
+                target_heading=heading[:255],
+                target_key=normalize_title(title),
+                target_slug=slugify(title)[:255],
+            )
+        )
+    return references
+
+
+def attach_targets(references):
+    """Point each reference at the article it names, with one query for them all."""
+    if not references:
+        return references
+    keys = {r.target_key for r in references}
+    slugs = {r.target_slug for r in references}
+    by_key, by_slug = {}, {}
+    for article in Article.objects.filter(Q(title_key__in=keys) | Q(slug__in=slugs)).order_by(
+        "-pk"
+    ):
+        by_key[article.title_key] = article
+        by_slug[article.slug] = article
+    for reference in references:
+        reference.target = by_key.get(reference.target_key) or by_slug.get(reference.target_slug)
+    return references
+
+
 def sync_references(*, article, section=None):
     """
     Make the cross-references of one passage (a section, or the article's lead
     when ``section`` is None) match the ``[[...]]`` written in its Markdown.
     """
     text = section.body if section is not None else article.summary
-    wanted = [
-        (title[:255], heading[:255], see_also)
-        for title, heading, see_also in extract_references(text)
-    ]
+    wanted = build_references(article=article, section=section, text=text)
     passage = CrossReference.objects.filter(source_article=article, source_section=section)
-    current = [
-        (r.target_title, r.target_heading, r.kind == CrossReference.Kind.SEE_ALSO)
-        for r in passage.order_by("position", "id")
-    ]
-    if current == wanted:
+    current = list(passage.order_by("position", "id"))
+    if [(r.target_title, r.target_heading, r.kind) for r in current] == [
+        (r.target_title, r.target_heading, r.kind) for r in wanted
+    ]:
         return
     passage.delete()
-    base = (section.position * 1000) if section is not None else 0
-    references = []
-    for index, (title, heading, see_also) in enumerate(wanted):
-        reference = CrossReference(
-            source_article=article,
-            source_section=section,
-            position=base + index,
-            kind=CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
-            target_title=title,
-            target_heading=heading,
-            target_key=normalize_title(title),
-            target_slug=slugify(title)[:255],
-        )
-        reference.target = Article.objects.named_by(reference).order_by("pk").first()
-        references.append(reference)
-    CrossReference.objects.bulk_create(references)
+    CrossReference.objects.bulk_create(attach_targets(wanted))
 
 
 def resolve_cross_references(*, article=None):

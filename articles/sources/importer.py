@@ -5,16 +5,18 @@ the admin's upload and the tests alike.
 """
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
-from ..models import Article, Section, TaggedSection
-from ..rendering import normalize_title
-from .outline import ItemList, Paragraph, SeeAlso
+from .. import search
+from ..caching import bump_content_version
+from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from ..rendering import finish_html, normalize_title
+from ..services import attach_targets, build_references
+from .markdown_writer import blocks_to_html, blocks_to_markdown
 from .parser import decode_source, parse_source
 from .tagging import suggest_tags
 
@@ -34,39 +36,6 @@ def source_digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-# --- Outline → Markdown ----------------------------------------------------------
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|])")
-_LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(\s)")
-
-
-def escape_markdown(text):
-    """Plain text → Markdown that renders as the same text."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _LINE_START_SPECIAL.sub(lambda m: f"{m.group(1)}{_escape_marker(m.group(2))}{m.group(3)}", text)
-
-
-def _escape_marker(marker):
-    return marker[:-1] + "\\" + marker[-1] if marker[-1] in ".)" else "\\" + marker
-
-
-def blocks_to_markdown(blocks):
-    parts = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            parts.append(escape_markdown(block.text))
-        elif isinstance(block, ItemList):
-            if block.ordered:
-                lines = [f"{n}. {escape_markdown(item)}" for n, item in enumerate(block.items, 1)]
-            else:
-                lines = [f"- {escape_markdown(item)}" for item in block.items]
-            parts.append("\n".join(lines))
-        elif isinstance(block, SeeAlso):
-            title = block.title.replace("[", "(").replace("]", ")").replace("#", "")
-            parts.append(f"See also: [[{title}]]")
-    return "\n\n".join(parts)
-
-
 # --- Digests of what is in the database --------------------------------------------
 
 def content_digest(article):
@@ -74,11 +43,17 @@ def content_digest(article):
     h = hashlib.sha256()
     for value in (article.title, article.summary):
         h.update(value.encode() + b"\x1e")
+    section_tags = {}
+    for section_id, name in TaggedSection.objects.filter(
+        content_object__article=article
+    ).values_list("content_object_id", "tag__name"):
+        section_tags.setdefault(section_id, []).append(name)
     for section in article.sections.order_by("position", "id"):
         for value in (str(section.level), section.heading, section.anchor, section.body):
             h.update(value.encode() + b"\x1f")
-        h.update(",".join(sorted(section.tags.names())).encode() + b"\x1e")
-    h.update(",".join(sorted(article.tags.names())).encode())
+        h.update(",".join(sorted(section_tags.get(section.pk, []))).encode() + b"\x1e")
+    article_tags = TaggedArticle.objects.filter(content_object=article)
+    h.update(",".join(sorted(article_tags.values_list("tag__name", flat=True))).encode())
     return h.hexdigest()
 
 
@@ -110,7 +85,13 @@ def _keep_shared_tags(article_tags, section_tags, exclude_article=None):
 
 
 def save_outline(*, outline, filename, digest, existing=None, publish=True):
-    """Create or replace an article from an outline. Call inside a transaction."""
+    """
+    Create or replace an article from an outline. Call inside a transaction.
+
+    Sections, taggings and cross-references are written in bulk, so the
+    derived data that the save signals keep for one section at a time is
+    written here for the whole article at once.
+    """
     article_tags, section_tags = suggest_tags(outline)
     article_tags, section_tags = _keep_shared_tags(
         article_tags, section_tags, exclude_article=existing
@@ -118,7 +99,7 @@ def save_outline(*, outline, filename, digest, existing=None, publish=True):
     article = existing or Article()
     old_anchors = {}
     if existing is not None:
-        old_anchors = {s.heading: s.anchor for s in existing.sections.all()}
+        old_anchors = dict(existing.sections.values_list("heading", "anchor"))
         existing.sections.all().delete()
     article.title = outline.title
     article.summary = blocks_to_markdown(outline.lead)
@@ -128,29 +109,61 @@ def save_outline(*, outline, filename, digest, existing=None, publish=True):
         article.status = Article.Status.PUBLISHED
         article.published_at = article.published_at or timezone.now()
     article.save()
-    used_anchors = set()
-    for position, (outline_section, names) in enumerate(zip(outline.sections, section_tags)):
-        anchor = old_anchors.get(outline_section.heading, "")
-        if anchor in used_anchors:
-            anchor = ""
+
+    sections, taken = [], set()
+    for position, outline_section in enumerate(outline.sections):
         section = Section(
             article=article,
             position=position,
             level=outline_section.level,
             heading=outline_section.heading,
-            anchor=anchor,
+            anchor=old_anchors.get(outline_section.heading, "") if old_anchors else "",
             body=blocks_to_markdown(outline_section.blocks),
         )
-        section.save()
-        used_anchors.add(section.anchor)
-        if names:
-            section.tags.set(names)
-    article.tags.set(article_tags)
+        if section.anchor in taken:
+            section.anchor = ""
+        section.prepare(
+            taken_anchors=taken, body_html=finish_html(blocks_to_html(outline_section.blocks))
+        )
+        taken.add(section.anchor)
+        sections.append(section)
+    Section.objects.bulk_create(sections)
+
+    tags = _tags_named({name for names in section_tags for name in names} | set(article_tags))
+    TaggedSection.objects.bulk_create(
+        TaggedSection(content_object=section, tag=tags[name])
+        for section, names in zip(sections, section_tags, strict=False)
+        for name in names
+    )
+    TaggedArticle.objects.filter(content_object=article).delete()
+    TaggedArticle.objects.bulk_create(
+        TaggedArticle(content_object=article, tag=tags[name]) for name in article_tags
+    )
+    references = []
+    for section in sections:
+        references += build_references(article=article, section=section, text=section.body)
+    CrossReference.objects.bulk_create(attach_targets(references))
+
+    for section in sections:
+        search.index_section(section)
+    article.word_count = sum(section.word_count for section in sections)
     article.imported_content_digest = content_digest(article)
     Article.objects.filter(pk=article.pk).update(
-        imported_content_digest=article.imported_content_digest
+        word_count=article.word_count,
+        imported_content_digest=article.imported_content_digest,
     )
+    transaction.on_commit(bump_content_version)
     return article
+
+
+def _tags_named(names):
+    """Tags by name, creating the missing ones (with unique slugs)."""
+    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    for name in sorted(set(names) - set(tags)):
+        tag = Tag(name=name)
+        tag.save()  # taggit's save makes a unique slug
+        tags[name] = tag
+    return tags
 
 
 def import_source(*, data, filename, force=False, dry_run=False, publish=True):

@@ -19,6 +19,7 @@ heading is not longer than its section's. See ``infer_levels``.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .outline import ItemList, Outline, OutlineSection, Paragraph, SeeAlso, SourceError
 
@@ -198,6 +199,7 @@ ANNOUNCED_MARGIN = 0.3
 TOPICAL_LIMIT = 0.5
 
 
+@lru_cache(maxsize=65536)
 def _stem(word):
     word = word.casefold().replace("’", "'")
     if word.endswith("'s"):
@@ -222,7 +224,11 @@ def _sentences(blocks):
             yield from block.items
 
 
-def _is_subsection(section, parent, title_terms):
+def _lead_in_terms(parent):
+    return [set(terms(sentence)) for sentence in _sentences(parent.blocks)]
+
+
+def _is_subsection(section, parent, title_terms, lead_in):
     heading_terms = terms(section.heading)
     if not heading_terms:
         return False
@@ -232,13 +238,12 @@ def _is_subsection(section, parent, title_terms):
     if len(heading_terms) > len(terms(parent.heading)) + 1:
         return False
     specific = [term for term in heading_terms if term not in title_terms]
-    lead_in = list(_sentences(parent.blocks))
     if not lead_in:
         # A section with no lead-in of its own is only a frame for subsections.
         return True
     announced = max(
         sum(term in sentence_terms for term in specific) / len(specific)
-        for sentence_terms in (set(terms(sentence)) for sentence in lead_in)
+        for sentence_terms in lead_in
     )
     return announced - topical >= ANNOUNCED_MARGIN
 
@@ -246,19 +251,17 @@ def _is_subsection(section, parent, title_terms):
 def infer_levels(title, lead, sections):
     """Set each section's level: 2 for a section, 3 for a subsection. In place."""
     title_terms = set(terms(title))
-    parent = None
-    index = 0
-    while index < len(sections):
-        section = sections[index]
+    parent = lead_in = None
+    for index, section in enumerate(sections):
         section.level = 2
-        if parent is not None and _is_subsection(section, parent, title_terms):
+        if parent is not None and _is_subsection(section, parent, title_terms, lead_in):
             following = sections[index + 1] if index + 1 < len(sections) else None
             starts_run = sections[index - 1] is parent
             if not starts_run or (
-                following is not None and _is_subsection(following, parent, title_terms)
+                following is not None
+                and _is_subsection(following, parent, title_terms, lead_in)
             ):
                 section.level = 3
         if section.level == 2:
-            parent = section
-        index += 1
+            parent, lead_in = section, _lead_in_terms(section)
     return sections

@@ -22,23 +22,42 @@ MAX_ARTICLE_TAGS = 12
 
 
 @dataclass(frozen=True)
-class Topic:
-    name: str
-    pattern: re.Pattern
+class Vocabulary:
+    """Topic names in their listed order, and a whole-word pattern for each phrase."""
+
+    names: tuple[str, ...]
+    phrases: tuple[tuple[str, str, re.Pattern], ...]  # (phrase, topic name, pattern)
 
     def count(self, text):
-        return len(self.pattern.findall(text))
-
-
-def _topic(name, phrases):
-    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return Topic(name, re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE))
+        """Mentions of each topic in a text: {topic name: count}."""
+        lowered = text.casefold()
+        counts = {}
+        for phrase, name, pattern in self.phrases:
+            # A plain substring test first: most phrases are absent from most texts.
+            if phrase in lowered:
+                found = len(pattern.findall(lowered))
+                if found:
+                    counts[name] = counts.get(name, 0) + found
+        return counts
 
 
 @lru_cache(maxsize=4)
 def load_vocabulary(path=VOCABULARY_PATH):
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return tuple(_topic(entry["name"], entry["phrases"]) for entry in data["topics"])
+    topic_of_phrase = {}
+    for entry in data["topics"]:
+        for phrase in entry["phrases"]:
+            topic_of_phrase.setdefault(phrase.casefold(), entry["name"])
+    # A phrase inside a longer one ("treaty" in "north atlantic treaty") counts for both
+    # topics: each is really mentioned.
+    ordered = sorted(topic_of_phrase)
+    return Vocabulary(
+        names=tuple(entry["name"] for entry in data["topics"]),
+        phrases=tuple(
+            (phrase, topic_of_phrase[phrase], re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"))
+            for phrase in ordered
+        ),
+    )
 
 
 def _text(blocks):
@@ -53,12 +72,13 @@ def _text(blocks):
 
 def section_topics(section, vocabulary):
     """Topic names a section treats: named in its heading, or mentioned repeatedly."""
-    body = _text(section.blocks)
+    in_heading = vocabulary.count(section.heading)
+    in_body = vocabulary.count(_text(section.blocks))
     scored = []
-    for order, topic in enumerate(vocabulary):
-        score = HEADING_WEIGHT * topic.count(section.heading) + topic.count(body)
+    for order, name in enumerate(vocabulary.names):
+        score = HEADING_WEIGHT * in_heading.get(name, 0) + in_body.get(name, 0)
         if score >= SECTION_THRESHOLD:
-            scored.append((-score, order, topic.name))
+            scored.append((-score, order, name))
     return [name for _, _, name in sorted(scored)[:MAX_SECTION_TAGS]]
 
 
@@ -73,10 +93,8 @@ def suggest_tags(outline, vocabulary=None):
     for names in per_section:
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-    opening = f"{outline.title}\n{_text(outline.lead)}"
-    for topic in vocabulary:
-        if topic.count(opening):
-            counts[topic.name] = counts.get(topic.name, 0) + 1
+    for name in vocabulary.count(f"{outline.title}\n{_text(outline.lead)}"):
+        counts[name] = counts.get(name, 0) + 1
     article_tags = sorted(
         counts, key=lambda name: (-counts[name], name)
     )[:MAX_ARTICLE_TAGS]

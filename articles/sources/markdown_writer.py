@@ -1,0 +1,64 @@
+"""
+Outline blocks → the Markdown stored in Article.summary and Section.body, and
+the HTML that Markdown renders to (written directly, so a bulk import does
+not pay for a Markdown conversion per passage; a test keeps the two equal).
+"""
+
+import html
+import re
+
+from .outline import ItemList, Paragraph, SeeAlso
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|])")
+_LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(\s)")
+
+
+def escape_markdown(text):
+    """Plain text → Markdown that renders as the same text."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _LINE_START_SPECIAL.sub(lambda m: f"{m.group(1)}{_escape_marker(m.group(2))}{m.group(3)}", text)
+
+
+def _escape_marker(marker):
+    return marker[:-1] + "\\" + marker[-1] if marker[-1] in ".)" else "\\" + marker
+
+
+def blocks_to_markdown(blocks):
+    parts = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append(escape_markdown(block.text))
+        elif isinstance(block, ItemList):
+            if block.ordered:
+                lines = [f"{n}. {escape_markdown(item)}" for n, item in enumerate(block.items, 1)]
+            else:
+                lines = [f"- {escape_markdown(item)}" for item in block.items]
+            parts.append("\n".join(lines))
+        elif isinstance(block, SeeAlso):
+            parts.append(f"See also: [[{_see_also_title(block)}]]")
+    return "\n\n".join(parts)
+
+
+
+
+def _see_also_title(block):
+    return block.title.replace("[", "(").replace("]", ")").replace("#", "")
+
+
+def blocks_to_html(blocks):
+    """The raw HTML that ``render_markdown(blocks_to_markdown(blocks))`` starts from."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append(f"<p>{_text_html(block.text)}</p>")
+        elif isinstance(block, ItemList):
+            tag = "ol" if block.ordered else "ul"
+            items = "\n".join(f"<li>{_text_html(item)}</li>" for item in block.items)
+            parts.append(f"<{tag}>\n{items}\n</{tag}>")
+        elif isinstance(block, SeeAlso):
+            parts.append(f"<p>See also: [[{html.escape(_see_also_title(block), quote=False)}]]</p>")
+    return "\n".join(parts)
+
+
+def _text_html(text):
+    return html.escape(" ".join(text.split()), quote=False)
