@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def expect_landed_on(page, *, slug, anchor, heading):
-    """The address is the passage's, and its heading is on screen."""
+    """The address is the passage's, and the passage's heading is on screen."""
     expect(page).to_have_url(re.compile(rf"/articles/{re.escape(slug)}/#{re.escape(anchor)}$"))
     target = page.locator(f"[id='{anchor}']")
     expect(target).to_have_count(1)
@@ -24,38 +24,41 @@ def expect_landed_on(page, *, slug, anchor, heading):
     title = page.locator(f"h2[id='{anchor}'], h3[id='{anchor}'], [id='{anchor}'] > :is(h2, h3)")
     expect(title.first).to_have_accessible_name(heading)
     expect(title.first).to_be_in_viewport()
+    return title.first
 
 
-def related_passages(page, slug):
-    """Links, in the part of the page headed "Related…", to passages in other articles."""
-    related = page.locator("aside, section, nav, div").filter(
-        has=page.get_by_role("heading", name=re.compile(r"related", re.I))
-    )
-    expect(related.first).to_be_visible()
-    return related.last.locator(
-        f"a[href*='/articles/'][href*='#']:not([href*='/articles/{slug}/'])"
-    )
+def related_passages(page, heading):
+    """The links under "Related passages" in the passage that ``heading`` opens."""
+    passage = page.locator("section").filter(has=heading).last
+    related = passage.locator("div, aside, nav").filter(has_text="Related passages").last
+    expect(related).to_be_visible()
+    return related.get_by_role("link")
 
 
 def test_reader_follows_tag_passage_related_and_search(site, page):
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    latest = page.get_by_role("region", name="Latest articles")
     expect(
-        page.get_by_role("link", name=re.compile(r"Francophonie Relations")).first
+        latest.get_by_role("link", name="Exploring Military Diplomacy in Francophonie Relations")
     ).to_be_visible()
 
-    # A topic the home page shows, to the list of passages about it.
-    page.get_by_role("link", name="Joint exercises", exact=True).first.click()
+    # A topic the home page offers, to the passages about it.
+    topics = page.get_by_role("list", name="Most discussed topics")
+    topics.get_by_role("link", name=re.compile(r"^Joint exercises\b")).click()
     expect(page).to_have_url(re.compile(r"/tags/joint-exercises/$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Joint exercises")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Joint exercises")
     # Passages are grouped under the article they belong to.
-    expect(
-        page.get_by_role("heading", name="Exploring Military Diplomacy in Francophonie Relations")
-    ).to_be_visible()
+    passages = page.get_by_role("region", name="Passages")
+    for title in (
+        "Exploring Military Diplomacy in Francophonie Relations",
+        "Exploring the Significance of Military Diplomacy in G7 Relations",
+    ):
+        expect(passages.get_by_role("heading", name=title)).to_be_visible()
 
-    # A passage from the tag page opens the article at that passage.
-    page.get_by_role("link", name="Joint military exercises", exact=True).first.click()
-    expect_landed_on(
+    # A passage from the tag page opens its article at that passage.
+    passages.get_by_role("link", name="Joint military exercises", exact=True).click()
+    heading = expect_landed_on(
         page,
         slug=FRANCOPHONIE,
         anchor="joint-military-exercises",
@@ -64,31 +67,31 @@ def test_reader_follows_tag_passage_related_and_search(site, page):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Exploring Military Diplomacy in Francophonie Relations"
     )
-    expect(page.get_by_role("navigation", name=re.compile(r"contents", re.I))).to_be_visible()
+    expect(page.get_by_role("navigation", name="Contents")).to_be_visible()
 
-    # A related passage leads into another article, at that passage.
-    link = related_passages(page, FRANCOPHONIE).first
+    # A related passage, listed under the one the reader landed on, leads
+    # into another article at that passage.
+    link = related_passages(page, heading).first
+    target_heading = link.inner_text().strip()
     href = link.get_attribute("href")
-    slug, anchor = re.search(r"/articles/([^/]+)/#(.+)$", href).groups()
-    heading = link.inner_text().strip()
+    found = re.search(r"/articles/([^/]+)/#([^/#]+)$", href)
+    assert found, f"the related passage “{target_heading}” links to {href}, not to a passage"
+    slug, anchor = found.groups()
+    assert slug != FRANCOPHONIE, f"the related passage {href} is in the same article"
     link.click()
-    expect(page).to_have_url(re.compile(rf"/articles/{re.escape(slug)}/#{re.escape(anchor)}$"))
-    landing = page.locator(f"[id='{anchor}']")
-    expect(landing).to_be_in_viewport()
-    assert slug != FRANCOPHONIE
-    assert heading, f"the related passage link {href} has no text"
+    expect_landed_on(page, slug=slug, anchor=anchor, heading=target_heading)
 
     # A phrase from one passage, typed into the search box, finds that passage.
-    search = page.get_by_role("searchbox", name=re.compile(r"search", re.I))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    search = page.get_by_role("searchbox", name="Search the articles")
     search.fill("stationed at embassies")
     search.press("Enter")
-    expect(page).to_have_url(re.compile(r"/search/\?q=stationed\+at\+embassies"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"search", re.I))
-    hit = page.get_by_role(
-        "link", name=re.compile(r"Utilizing defense attaches for diplomatic outreach", re.I)
-    ).first
-    expect(hit).to_be_visible()
-    hit.click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=stationed\+at\+embassies$"))
+    results = page.get_by_role("region", name=re.compile(r"results? for"))
+    expect(results).to_be_visible()
+    results.get_by_role(
+        "link", name="Utilizing defense attaches for diplomatic outreach", exact=True
+    ).click()
     expect_landed_on(
         page,
         slug=FRANCOPHONIE,
