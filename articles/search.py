@@ -117,14 +117,20 @@ def search(query, *, page=1, per_page=None):
         rows = []
         if total:
             rows = backend.page(
-                cursor, cleaned, terms, published_sql, published_params,
-                limit=per_page, offset=(page - 1) * per_page,
+                cursor,
+                cleaned,
+                terms,
+                published_sql,
+                published_params,
+                limit=per_page,
+                offset=(page - 1) * per_page,
             )
     hits = [_hit(*row) for row in rows]
     return SearchResults(query=cleaned, hits=hits, total=total, page=page, num_pages=num_pages)
 
 
 # --- Index maintenance (called from signals.py on every save path) ---------------
+
 
 def index_article(article):
     """(Re)index an article's own row, and the title its sections' rows carry."""
@@ -149,6 +155,19 @@ def index_section(section):
             backend.index_section(
                 cursor, section.pk, section.article_id, section.heading, _text(section.body_html)
             )
+
+
+def index_sections(sections):
+    """index_section for many sections at once (a bulk import), in one round of statements."""
+    backend = _backend()
+    rows = [
+        (section.pk, section.article_id, section.heading, _text(section.body_html))
+        for section in sections
+        if section.pk is not None
+    ]
+    if backend is not None and rows:
+        with connection.cursor() as cursor:
+            backend.index_sections(cursor, rows)
 
 
 def unindex_section(section):
@@ -204,6 +223,7 @@ def index_size():
 
 # --- Backends ----------------------------------------------------------------------
 
+
 class SQLiteBackend:
     """FTS5, ranked by bm25 with the title and heading above the lead and the body."""
 
@@ -241,9 +261,16 @@ class SQLiteBackend:
             f"ORDER BY {self.rank}, a.published_at DESC, a.id, s.position, s.id "
             f"LIMIT %s OFFSET %s",
             [
-                2, MARK_START, MARK_END,
-                3, MARK_START, MARK_END,
-                self.match_expression(terms), *published_params, limit, offset,
+                2,
+                MARK_START,
+                MARK_END,
+                3,
+                MARK_START,
+                MARK_END,
+                self.match_expression(terms),
+                *published_params,
+                limit,
+                offset,
             ],
         )
         return cursor.fetchall()
@@ -266,18 +293,28 @@ class SQLiteBackend:
             [-article_id, article_id],
         )
 
+    upsert_section = (
+        f"INSERT OR REPLACE INTO {TABLE} (rowid, article_id, title, heading, summary, body) "
+        "SELECT %s, a.id, a.title, %s, '', %s FROM articles_article a WHERE a.id = %s"
+    )
+
     def index_section(self, cursor, section_id, article_id, heading, body):
-        cursor.execute(
-            f"INSERT OR REPLACE INTO {TABLE} ({self.columns}) "
-            "SELECT %s, a.id, a.title, %s, '', %s FROM articles_article a WHERE a.id = %s",
-            [section_id, heading, body, article_id],
-        )
+        self.index_sections(cursor, [(section_id, article_id, heading, body)])
+
+    def index_sections(self, cursor, rows):
+        params = [(pk, heading, body, article_id) for pk, article_id, heading, body in rows]
+        if len(params) == 1:
+            cursor.execute(self.upsert_section, params[0])
+        else:
+            cursor.executemany(self.upsert_section, params)
 
     def insert_many(self, cursor, rows):
         cursor.executemany(
             f"INSERT INTO {TABLE} ({self.columns}) VALUES (%s, %s, %s, %s, %s, %s)",
-            [(key, article_id, title, heading, summary, body)
-             for key, article_id, _section, title, heading, summary, body in rows],
+            [
+                (key, article_id, title, heading, summary, body)
+                for key, article_id, _section, title, heading, summary, body in rows
+            ],
         )
 
 
@@ -342,14 +379,22 @@ class PostgreSQLBackend:
     def unindex_article(self, cursor, article_id):
         cursor.execute(f"DELETE FROM {TABLE} WHERE article_id = %s", [article_id])
 
+    upsert_section = (
+        f"INSERT INTO {TABLE} (id, article_id, section_id, title, heading, summary, body) "
+        "SELECT %s, a.id, %s, a.title, %s, '', %s FROM articles_article a WHERE a.id = %s "
+        "ON CONFLICT (id) DO UPDATE SET article_id = EXCLUDED.article_id, "
+        "title = EXCLUDED.title, heading = EXCLUDED.heading, body = EXCLUDED.body"
+    )
+
     def index_section(self, cursor, section_id, article_id, heading, body):
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({self.columns}) "
-            "SELECT %s, a.id, %s, a.title, %s, '', %s FROM articles_article a WHERE a.id = %s "
-            "ON CONFLICT (id) DO UPDATE SET article_id = EXCLUDED.article_id, "
-            "title = EXCLUDED.title, heading = EXCLUDED.heading, body = EXCLUDED.body",
-            [section_id, section_id, heading, body, article_id],
-        )
+        self.index_sections(cursor, [(section_id, article_id, heading, body)])
+
+    def index_sections(self, cursor, rows):
+        params = [(pk, pk, heading, body, article_id) for pk, article_id, heading, body in rows]
+        if len(params) == 1:
+            cursor.execute(self.upsert_section, params[0])
+        else:
+            cursor.executemany(self.upsert_section, params)
 
     def insert_many(self, cursor, rows):
         cursor.executemany(
@@ -366,6 +411,7 @@ def _backend():
 
 
 # --- Helpers -------------------------------------------------------------------------
+
 
 def _published_articles():
     """The SQL of Article.objects.published(): the one rule for what readers may see."""
