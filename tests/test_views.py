@@ -1,0 +1,404 @@
+"""The public pages, read as a visitor reads them: status codes, text and links."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.test import RequestFactory
+from django.utils import timezone
+
+from articles.models import Article
+from articles.views import render_article
+from tests.factories import make_article, make_section
+
+FRANCOPHONIE = "exploring-military-diplomacy-in-francophonie-relations"
+G7 = "exploring-the-significance-of-military-diplomacy-in-g7-relations"
+SECURITY = "enhancing-global-security-through-international-defense-cooperation"
+
+
+@pytest.fixture
+def read(client):
+    """GET as an anonymous reader, never served a page cached before the test changed content."""
+
+    def get(url, **params):
+        cache.clear()
+        return client.get(url, params or None)
+
+    return get
+
+
+def text_of(response):
+    return response.content.decode()
+
+
+def section_html(page, anchor):
+    """The HTML of one passage of an article page, from its heading to the next passage."""
+    start = page.index(f'id="{anchor}"')
+    end = page.find('<section class="passage', start)
+    return page[start : end if end != -1 else len(page)]
+
+
+def related_links(page, anchor):
+    chunk = section_html(page, anchor)
+    if 'class="related"' not in chunk:
+        return []
+    related = chunk[chunk.index('class="related"') :]
+    return re.findall(r'<li><a href="([^"]+)"', related)
+
+
+# --- Home and list -------------------------------------------------------------------
+
+
+def test_home_shows_newest_articles_with_summaries_tags_and_a_search_box(read, imported_sources):
+    page = text_of(read("/"))
+    assert page.count("<h1") == 1
+    titles = [a.title for a in Article.objects.order_by("-published_at")]
+    positions = [page.index(title) for title in titles]
+    assert positions == sorted(positions), "newest article first"
+    assert "Military diplomacy plays a pivotal role in shaping relations" in page
+    assert 'href="/tags/joint-exercises/"' in page
+    assert 'action="/search/"' in page and 'name="q"' in page
+    assert "Most discussed topics" in page
+
+
+def test_article_list_paginates_and_never_fails_on_a_bad_page_number(read, db, settings):
+    settings.ARTICLES_PER_PAGE = 10
+    for n in range(12):
+        make_article(f"Listed article {n:02d}", days_ago=n + 1)
+    first = text_of(read("/articles/"))
+    assert "Listed article 00" in first and "Listed article 09" in first
+    assert "Listed article 10" not in first
+    assert "Page 1 of 2" in first and 'href="/articles/?page=2"' in first
+
+    second = text_of(read("/articles/", page="2"))
+    assert "Listed article 11" in second and "Listed article 00" not in second
+    assert 'href="/articles/"' in second  # back to page 1, without ?page=1
+
+    for bad in ["abc", "0", "-3", "999", "2.5", "", "1e9", "%00"]:
+        response = read("/articles/", page=bad)
+        assert response.status_code == 200, bad
+        assert "Listed article" in text_of(response)
+    assert "Listed article 11" in text_of(read("/articles/", page="999")), "past the end: last page"
+
+
+def test_empty_site_pages_still_render(read, db):
+    for url in ["/", "/articles/", "/tags/", "/feed/", "/sitemap.xml", "/search/?q=nato"]:
+        assert read(url).status_code == 200, url
+
+
+# --- The article page -------------------------------------------------------------------
+
+
+def test_article_page_shows_title_date_reading_time_tags_and_nested_contents(
+    read, imported_sources
+):
+    article = Article.objects.get(slug=FRANCOPHONIE)
+    response = read(f"/articles/{FRANCOPHONIE}/")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert page.count("<h1") == 1
+    assert f'<h1 class="article__title">{article.title}</h1>' in page
+    assert f'<time datetime="{article.published_at.isoformat()}">' in page
+    assert f"{article.reading_minutes} min read" in page
+    assert 'href="/tags/francophonie/"' in page
+
+    contents = page[page.index('class="toc"') : page.index("</nav>", page.index('class="toc"'))]
+    # "Peacekeeping Missions" (level 3) is nested in the list under its level-2 section.
+    parent = contents.index('href="#role-of-military-support-in-francophonie-cooperation"')
+    nested = contents.index("<ol>", parent)
+    assert contents.index('href="#peacekeeping-missions"') > nested
+    assert contents.index('href="#peacekeeping-missions"') < contents.index(
+        'href="#impact-of-military-cooperation-on-francophonie-countries"'
+    )
+    assert '<h2 id="role-of-military-support-in-francophonie-cooperation"' in page
+    assert '<h3 id="peacekeeping-missions"' in page
+    # A passage carries its own tags.
+    assert 'href="/tags/trust-building/"' in section_html(page, "peacekeeping-missions")
+
+
+def test_unknown_or_unpublished_article_is_404(read, db):
+    assert read("/articles/no-such-article/").status_code == 404
+    draft = make_article("Still a draft", status=Article.Status.DRAFT)
+    assert read(draft.get_absolute_url()).status_code == 404
+
+
+def test_related_passages_rank_other_articles_by_shared_tags(read, imported_sources):
+    page = text_of(read(f"/articles/{FRANCOPHONIE}/"))
+    # "Importance of …" carries Francophonie, Joint exercises, Mutual defence,
+    # Peacekeeping, Regional stability, Training programmes. Two passages of the
+    # newest article share three of them; then, among those sharing two, the
+    # newest article's earliest passage.
+    assert related_links(page, "importance-of-military-diplomacy-in-francophonie-relations") == [
+        f"/articles/{SECURITY}/#role-of-international-organizations-in-defense-cooperation",
+        f"/articles/{SECURITY}/#future-trends-in-international-defense-cooperation",
+        f"/articles/{SECURITY}/#key-historical-treaties-and-agreements",
+    ]
+    # "Challenges and Opportunities …" shares only Cultural understanding, with one G7 passage.
+    assert related_links(page, "challenges-and-opportunities-in-francophonie-military-diplomacy") == [
+        f"/articles/{G7}/#challenges-and-limitations-in-military-diplomacy-within-g7",
+    ]
+    # Never a passage of the article itself.
+    for anchor in re.findall(r'<h[23] id="([^"]+)"', page):
+        assert all(not link.startswith(f"/articles/{FRANCOPHONIE}/") for link in related_links(page, anchor))
+
+
+def test_related_passages_come_only_from_published_articles(read, imported_sources):
+    Article.objects.filter(slug=SECURITY).update(status=Article.Status.DRAFT)
+    page = text_of(read(f"/articles/{FRANCOPHONIE}/"))
+    assert SECURITY not in page
+    links = related_links(page, "importance-of-military-diplomacy-in-francophonie-relations")
+    assert links and all(link.startswith(f"/articles/{G7}/#") for link in links)
+
+
+def test_see_also_is_text_until_its_target_is_published_then_a_link(read, imported_sources):
+    url = f"/articles/{FRANCOPHONIE}/"
+    chunk = section_html(text_of(read(url)), "training-programs-for-partner-nations")
+    assert "Military Diplomacy: A Time-Honored Tradition" in chunk
+    assert "(not yet published)" in chunk
+    assert "military-diplomacy-a-time-honored-tradition" not in chunk
+
+    target = make_article("Military Diplomacy: A Time-Honored Tradition", status=Article.Status.DRAFT)
+    chunk = section_html(text_of(read(url)), "training-programs-for-partner-nations")
+    assert "(not yet published)" in chunk and target.get_absolute_url() not in chunk
+
+    target.status = Article.Status.PUBLISHED
+    target.published_at = timezone.now() - timedelta(minutes=1)
+    target.save()
+    chunk = section_html(text_of(read(url)), "training-programs-for-partner-nations")
+    assert f'href="{target.get_absolute_url()}"' in chunk
+    assert "(not yet published)" not in chunk
+    # …and the target now lists the article that refers to it.
+    target_page = text_of(read(target.get_absolute_url()))
+    assert "Referenced by" in target_page and f'href="{url}"' in target_page
+
+
+def test_referenced_by_lists_each_published_source_once(read, db):
+    target = make_article("The Target")
+    make_article(
+        "Citing Twice",
+        sections=[
+            {"heading": "One", "body": "See also: [[The Target]]"},
+            {"heading": "Two", "body": "As [[The Target]] argues, and again [[the target]]."},
+        ],
+    )
+    make_article("Draft Citer", status=Article.Status.DRAFT,
+                 sections=[{"heading": "One", "body": "See also: [[The Target]]"}])
+    page = text_of(read(target.get_absolute_url()))
+    backlinks = page[page.index("Referenced by") : page.index("</section>", page.index("Referenced by"))]
+    assert backlinks.count('href="/articles/citing-twice/"') == 1
+    assert "Draft Citer" not in page
+
+
+def test_previous_and_next_articles_follow_publication_dates(read, imported_sources):
+    page = text_of(read(f"/articles/{G7}/"))
+    neighbours = page[page.index('class="neighbours"') :]
+    assert f'href="/articles/{FRANCOPHONIE}/" rel="prev"' in neighbours
+    assert f'href="/articles/{SECURITY}/" rel="next"' in neighbours
+    oldest = text_of(read(f"/articles/{FRANCOPHONIE}/"))
+    assert 'rel="prev"' not in oldest[oldest.index('class="article__footer"') :]
+
+
+def test_render_article_shows_a_preview_banner_and_asks_not_to_be_indexed(db):
+    draft = make_article(
+        "Unreleased Analysis",
+        status=Article.Status.DRAFT,
+        sections=[{"heading": "Findings", "body": "Text."}],
+    )
+    request = RequestFactory().get("/preview/whatever/")
+    response = render_article(request, draft, preview_banner="Draft preview", noindex=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Draft preview" in page and "Unreleased Analysis" in page
+    assert '<meta name="robots" content="noindex">' in page
+    assert 'rel="canonical"' not in page and "application/ld+json" not in page
+    assert "Not yet published" in page
+
+
+def test_public_article_page_is_indexable_without_banner(read, imported_sources):
+    page = text_of(read(f"/articles/{G7}/"))
+    assert "noindex" not in page and "preview-banner" not in page
+
+
+# --- Head: title, description, canonical, Open Graph, JSON-LD -------------------------
+
+
+def test_article_head_has_title_description_canonical_open_graph_and_json_ld(read, imported_sources):
+    article = Article.objects.get(slug=G7)
+    page = text_of(read(article.get_absolute_url()))
+    assert f"<title>{article.title} · " in page
+    assert '<meta name="description" content="Military Diplomacy holds a pivotal role' in page
+    assert f'<link rel="canonical" href="http://testserver/articles/{G7}/">' in page
+    assert f'<meta property="og:title" content="{article.title}">' in page
+    assert '<meta property="og:type" content="article">' in page
+    assert f'<meta property="og:url" content="http://testserver/articles/{G7}/">' in page
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+    data = json.loads(match.group(1))
+    assert data["@type"] == "Article"
+    assert data["headline"] == article.title
+    assert data["url"] == f"http://testserver/articles/{G7}/"
+    assert data["datePublished"].startswith(article.published_at.date().isoformat())
+    assert "G7" in data["keywords"]
+
+
+def test_json_ld_cannot_be_broken_out_of(read, db):
+    article = make_article("Closing </script><script>alert(1)</script> tags & more")
+    page = text_of(read(article.get_absolute_url()))
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+    assert "<" not in block.group(1)
+    assert json.loads(block.group(1))["headline"] == article.title
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/articles/", f"/articles/{G7}/", "/tags/", "/tags/g7/", "/search/?q=nato", "/nowhere/"],
+)
+def test_pages_have_one_h1_landmarks_a_skip_link_and_nothing_inline(read, imported_sources, url):
+    page = text_of(read(url))
+    assert page.count("<h1") == 1
+    assert 'href="#content"' in page and '<main id="content"' in page
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in page
+    assert "<title>" in page and '<meta name="description"' in page
+    assert " style=" not in page and "<style" not in page
+    for script in re.findall(r"<script[^>]*>", page):
+        assert script == '<script type="application/ld+json">'
+    assert "/static/css/site.css" in page
+
+
+# --- Tags ---------------------------------------------------------------------------------
+
+
+def test_tag_index_lists_each_tag_with_article_and_passage_counts(read, imported_sources):
+    page = text_of(read("/tags/"))
+    assert 'href="/tags/joint-exercises/"' in page
+    entry = page[page.index('href="/tags/joint-exercises/"') :]
+    assert entry[: entry.index("</li>")].count("3 articles, 31 passages") == 1
+    entry = page[page.index('href="/tags/g7/"') :]
+    assert "1 article, 16 passages" in entry[: entry.index("</li>")]
+
+
+def test_tag_page_lists_articles_and_exact_passages_grouped_by_article(read, imported_sources):
+    response = read("/tags/human-rights/")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "<h1>Human rights</h1>" in page
+    assert f'href="/articles/{G7}/"' in page
+    for anchor in ["public-perception-and-accountability-in-g7-military-engagements",
+                   "transparency-measures", "civil-society-involvement", "human-rights-considerations"]:
+        assert f'href="/articles/{G7}/#{anchor}"' in page
+    assert FRANCOPHONIE not in page
+    assert 'href="/tags/human-rights/feed/"' in page
+
+
+def test_tag_with_accented_slug_is_reachable(read, imported_sources):
+    response = read("/tags/defence-attach%C3%A9s/")
+    assert response.status_code == 200
+    assert "Defence attachés" in text_of(response)
+
+
+def test_unknown_tag_is_404(read, imported_sources):
+    assert read("/tags/no-such-topic/").status_code == 404
+    assert read("/tags/no-such-topic/feed/").status_code == 404
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+
+def test_search_without_query_shows_the_form_only(read, db):
+    response = read("/search/")
+    page = text_of(response)
+    assert response.status_code == 200
+    assert 'name="q"' in page and "Nothing found" not in page
+    assert '<meta name="robots" content="noindex">' in page
+
+
+def test_search_results_link_to_passages_and_keep_the_query_across_pages(
+    read, imported_sources, settings
+):
+    settings.SEARCH_RESULTS_PER_PAGE = 2
+    page = text_of(read("/search/", q="NATO"))
+    assert '<meta name="robots" content="noindex">' in page
+    assert "<mark>" in page
+    assert f'href="/articles/{SECURITY}/#nato-contributions"' in page
+    assert 'href="/search/?q=NATO&amp;page=2"' in page
+    second = text_of(read("/search/", q="NATO", page="2"))
+    assert 'href="/search/?q=NATO"' in second  # back to page 1
+    assert "Page 2 of" in second
+
+
+def test_search_without_results_suggests_topics(read, imported_sources):
+    page = text_of(read("/search/", q="zeppelinquartz"))
+    assert "Nothing found for “zeppelinquartz”" in page
+    assert 'href="/tags/joint-exercises/"' in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "'", "NOT", "AND OR", "*", "(", ")", "a" * 5000, "\x00nato", "<script>alert(1)</script>",
+     "nato\"-*", "NEAR(a b)", "ü ß 漢字", "%", "\\", ":", "^", "col:val"],
+)
+def test_search_never_fails_on_any_input(read, imported_sources, query):
+    response = read("/search/", q=query, page="x")
+    assert response.status_code == 200
+    assert "<script>alert" not in text_of(response)
+
+
+# --- Feeds, sitemap, robots, errors -----------------------------------------------------------
+
+
+def test_atom_feed_lists_the_newest_articles(read, imported_sources):
+    response = read("/feed/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = text_of(response)
+    assert 'xmlns="http://www.w3.org/2005/Atom"' in feed
+    assert feed.count("<entry>") == 3
+    assert f"http://testserver/articles/{G7}/" in feed
+    assert '<category term="G7"/>' in feed
+
+
+def test_tag_feed_lists_the_articles_carrying_the_tag(read, imported_sources):
+    feed = text_of(read("/tags/g7/feed/"))
+    assert feed.count("<entry>") == 1 and f"/articles/{G7}/" in feed
+    assert "<title>Milcoop: G7</title>" in feed or ": G7</title>" in feed
+
+
+def test_sitemap_lists_articles_and_tags_with_lastmod(read, imported_sources):
+    response = read("/sitemap.xml")
+    assert response.status_code == 200
+    sitemap = text_of(response)
+    assert f"<loc>http://testserver/articles/{G7}/</loc>" in sitemap
+    assert "<loc>http://testserver/tags/g7/</loc>" in sitemap
+    assert sitemap.count("<lastmod>") >= 3 + 26
+
+
+def test_robots_txt_points_to_the_sitemap(read, db):
+    response = read("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in text_of(response)
+
+
+def test_custom_404_page_offers_ways_on(read, db):
+    response = read("/no/such/page/")
+    page = text_of(response)
+    assert response.status_code == 404
+    assert "Page not found" in page
+    assert 'href="/articles/"' in page and 'action="/search/"' in page
+
+
+def test_500_page_renders_without_request_or_database(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page = get_template("500.html").render()
+    assert "Something went wrong" in page and "<h1>" in page
+
+
+def test_section_without_tags_or_related_passages_renders(read, db):
+    article = make_article("Lonely", sections=[{"heading": "Alone", "body": "Nothing shared."}])
+    make_section(article, heading="Deeper", level=3)
+    page = text_of(read(article.get_absolute_url()))
+    assert '<h2 id="alone"' in page and '<h3 id="deeper"' in page
+    assert "Related passages" not in page
