@@ -50,6 +50,7 @@ def section_deleted(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=Article)
 def article_deleted(sender, instance, **kwargs):
+    search.unindex_article(instance)
     _bump_after_commit()
 
 

@@ -144,8 +144,7 @@ def save_outline(*, outline, filename, digest, existing=None, publish=True):
         references += build_references(article=article, section=section, text=section.body)
     CrossReference.objects.bulk_create(attach_targets(references))
 
-    for section in sections:
-        search.index_section(section)
+    search.index_sections(sections)
     article.word_count = sum(section.word_count for section in sections)
     article.imported_content_digest = content_digest(article)
     Article.objects.filter(pk=article.pk).update(
