@@ -61,6 +61,17 @@ class SectionInlineForm(PrefetchedTagsFormMixin, forms.ModelForm):
         fields = ["position", "level", "heading", "anchor", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 90})}
 
+    def clean_anchor(self):
+        # Left empty, the anchor is made from the heading when the section is
+        # saved; None keeps two new sections from looking like duplicates.
+        return self.cleaned_data.get("anchor") or None
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if not self.cleaned_data.get("anchor"):
+            exclude.add("anchor")
+        return exclude
+
 
 class ArticleAdminForm(PrefetchedTagsFormMixin, forms.ModelForm):
     """
