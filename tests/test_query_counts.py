@@ -1,0 +1,92 @@
+"""
+Every public page runs a fixed number of SQL queries, whatever the size of the
+corpus: the same count with 3 articles as with 40, each with tagged sections
+and cross-references.
+
+The anonymous page cache is taken out of the stack here: it would serve the
+second request from memory, and its own lookup is pinned by its own tests.
+What is counted is the work of the page itself.
+"""
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article
+
+TAG_POOL = ["Alliances", "Logistics", "Training", "Treaties", "Cyber", "Naval", "Air", "Space"]
+
+# Page → the queries it runs. The article page has the most parts:
+# article, its tags, sections, their tags, "See also" targets, backlinks,
+# related passages, previous/next.
+EXPECTED = {
+    "/": 3,  # articles, their tags, most used tags
+    "/articles/": 3,  # count, one page of articles, their tags
+    "/articles/?page=2": 3,
+    "article": 8,
+    "/tags/": 1,
+    "/tags/alliances/": 4,  # tag with counts, articles, their tags, passages
+    "/feed/": 2,  # articles, their tags
+    "/tags/alliances/feed/": 3,  # tag, articles, their tags
+    "/sitemap.xml": 4,  # count and page, for articles and for tags
+}
+ARTICLE_PAGE_BUDGET = 8
+
+
+@pytest.fixture(autouse=True)
+def _without_page_cache(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("PageCacheMiddleware")]
+
+
+def make_corpus(size):
+    """``size`` published articles (plus a draft and a scheduled one), each citing the one before."""
+    now = timezone.now()
+    tags = itertools.cycle(TAG_POOL)
+    articles = []
+    for n in range(size):
+        previous = f"See also: [[Corpus article {n - 1}]]" if n else "No reference here."
+        articles.append(
+            make_article(
+                f"Corpus article {n}",
+                published_at=now - timedelta(days=size - n),
+                tags=[next(tags), next(tags)],
+                sections=[
+                    {"heading": "Background", "body": previous, "tags": [next(tags), next(tags)]},
+                    {"heading": "Detail", "level": 3, "body": "[[Never written]] is cited.",
+                     "tags": [next(tags), "Alliances"]},
+                    {"heading": "Analysis", "body": "Text.", "tags": [next(tags), next(tags)]},
+                    {"heading": "Outlook", "level": 3, "body": "Text.", "tags": ["Alliances"]},
+                ],
+            )
+        )
+    make_article("Corpus draft", status=Article.Status.DRAFT, tags=["Alliances"])
+    make_article("Corpus scheduled", published_at=now + timedelta(days=2), tags=["Alliances"])
+    return articles
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_each_page_runs_a_fixed_number_of_queries(client, db, django_assert_num_queries, size):
+    articles = make_corpus(size)
+    for page, expected in EXPECTED.items():
+        # An article in the middle: it has neighbours, backlinks and related passages.
+        url = articles[1].get_absolute_url() if page == "article" else page
+        with django_assert_num_queries(expected, info=url):
+            response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_article_page_stays_within_its_budget(client, db, django_assert_max_num_queries):
+    articles = make_corpus(5)
+    with django_assert_max_num_queries(ARTICLE_PAGE_BUDGET):
+        response = client.get(articles[2].get_absolute_url())
+    page = response.content.decode()
+    # All its parts are there: contents, resolved See also, backlinks, related, neighbours.
+    assert 'class="toc"' in page
+    assert f'href="{articles[1].get_absolute_url()}"' in page
+    assert "Referenced by" in page and f'href="{articles[3].get_absolute_url()}"' in page
+    assert "Related passages" in page
+    assert 'rel="prev"' in page and 'rel="next"' in page
+    assert "(not yet published)" in page
