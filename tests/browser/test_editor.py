@@ -44,15 +44,15 @@ def section_field(page, index, name):
 
 def ensure_section_forms(page, count):
     """Blank section forms in the inline, adding more with its "Add another" link as needed."""
-    add_another = page.get_by_role("link", name=re.compile(r"Add another", re.I))
+    add_another = page.get_by_role("button", name="Add another Section")
     for index in range(count):
         if section_field(page, index, "heading").count() == 0:
-            add_another.first.click()
+            add_another.click()
         expect(section_field(page, index, "heading")).to_be_editable()
 
 
 def save_and_continue(page):
-    page.get_by_role("button", name="Save and continue editing").click()
+    page.get_by_role("button", name="Save and continue editing").first.click()
 
 
 def publish_from_changelist(page, title):
@@ -75,10 +75,11 @@ def test_editor_writes_previews_and_publishes_an_article(site, page):
     log_in(page, "editor")
 
     page.goto("/admin/articles/article/add/")
-    page.get_by_label("Title", exact=False).first.fill(TITLE)
-    slug = page.get_by_label("Slug")
-    if not slug.input_value():
-        slug.fill(SLUG)
+    title = page.get_by_label("Title")
+    title.fill(TITLE)
+    title.press("Tab")
+    # The admin makes the slug from the title as the editor leaves the field.
+    expect(page.get_by_label("Slug")).to_have_value(SLUG)
     page.get_by_label("Summary").fill("How West African navies and their partners share the sea.")
     page.locator("#id_tags").fill("Maritime security, Peacekeeping")
     ensure_section_forms(page, len(SECTIONS))
@@ -89,11 +90,10 @@ def test_editor_writes_previews_and_publishes_an_article(site, page):
     expect(page.locator(".messagelist")).to_contain_text("added successfully")
     expect(page.locator(".errornote")).to_have_count(0)
 
-    # Not public yet, but the editor can preview the draft.
-    response = page.goto(f"/articles/{SLUG}/")
-    assert response.status == 404
-    page.goto(f"/preview/articles/{SLUG}/")
-    expect(page.get_by_text("Draft preview").first).to_be_visible()
+    # Not public yet, but the editor can preview the draft from the change form.
+    page.get_by_role("link", name="Draft preview").click()
+    expect(page).to_have_url(re.compile(rf"/preview/articles/{SLUG}/$"))
+    expect(page.get_by_role("note")).to_contain_text("Draft preview")
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     for heading, _ in SECTIONS:
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
@@ -101,9 +101,10 @@ def test_editor_writes_previews_and_publishes_an_article(site, page):
     publish_from_changelist(page, TITLE)
 
     # The public site now shows it: its page, its topics, and search.
-    page.goto(f"/articles/{SLUG}/")
+    response = page.goto(f"/articles/{SLUG}/")
+    assert response.status == 200
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
-    expect(page.get_by_text("Draft preview")).to_have_count(0)
+    expect(page.get_by_role("note")).to_have_count(0)
     for heading, body in SECTIONS:
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         expect(page.get_by_text(body)).to_be_visible()
@@ -138,15 +139,15 @@ def test_second_editor_is_refused_when_the_article_changed_under_them(site, new_
         expect(page.get_by_label("Summary")).to_have_value("The first lead.")
 
     alice.get_by_label("Summary").fill("Alice's rewritten lead.")
-    alice.get_by_role("button", name="Save", exact=True).click()
+    alice.get_by_role("button", name="Save", exact=True).first.click()
     expect(alice.locator(".messagelist")).to_contain_text("changed successfully")
 
     bob_text = "Bob's rewritten lead, typed over the old one."
     bob.get_by_label("Summary").fill(bob_text)
-    bob.get_by_role("button", name="Save", exact=True).click()
-    # The refusal says who saved first (by name, or by username if the message uses it).
+    bob.get_by_role("button", name="Save", exact=True).first.click()
+    # The refusal says who saved first.
     refusal = bob.locator(".errornote, .messagelist .error, .errorlist").filter(
-        has_text=re.compile(r"Alice Adams|\balice\b")
+        has_text="Alice Adams"
     )
     expect(refusal.first).to_be_visible()
     # Bob's work is still in the form for him to reconcile, and Alice's save stands.
