@@ -101,7 +101,7 @@ def test_article_page_shows_title_date_reading_time_tags_and_nested_contents(
     page = text_of(response)
     assert page.count("<h1") == 1
     assert f'<h1 class="article__title">{article.title}</h1>' in page
-    assert f'<time datetime="{article.published_at.isoformat()}">' in page
+    assert f'<time datetime="{article.published_at.isoformat(timespec="seconds")}">' in page
     assert f"{article.reading_minutes} min read" in page
     assert 'href="/tags/francophonie/"' in page
 

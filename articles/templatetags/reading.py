@@ -5,6 +5,7 @@ import json
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -70,3 +71,13 @@ def article_json_ld(context, article):
     if article.updated_at:
         data["dateModified"] = article.updated_at
     return json_ld_script(data)
+
+
+@register.filter
+def machine_datetime(value):
+    """A datetime as HTML's <time datetime> accepts it: ISO 8601 to the second, with offset."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.isoformat(timespec="seconds")
