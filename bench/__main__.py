@@ -226,20 +226,41 @@ def write_ceiling(static_root, size):
     (Path(static_root) / CEILING_NAME).write_bytes(data)
 
 
+def settle(base_url, timeout=180):
+    """
+    Wait until the server has worked through requests still queued from the last
+    run (wrk closes its connections, the workers still answer what they accepted).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        began = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=timeout) as response:
+                response.read()
+        except OSError:
+            time.sleep(0.5)
+            continue
+        if time.monotonic() - began < 0.5:
+            return
+    note(f"the server did not settle within {timeout}s")
+
+
 def warm(base_url, case):
-    """Request a case's URL a few times; (status, X-Cache header) of the last answer."""
+    """Request a case's URL so every worker has it; (status, X-Cache) of the last answer."""
     status, x_cache = None, "-"
     for _ in range(2 * WORKERS + 1 if case.cached else 1):
         path = case.path
         if case.script is not None:
             separator = "&" if "?" in path else "?"
             path = f"{path}{separator}nocache=probe-{uuid.uuid4().hex}"
-        request = urllib.request.Request(base_url + path)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(base_url + path, timeout=120) as response:
+                response.read()
                 status, x_cache = response.status, response.headers.get("X-Cache", "-")
         except urllib.error.HTTPError as exc:
             status, x_cache = exc.code, exc.headers.get("X-Cache", "-")
+        except OSError as exc:
+            status, x_cache = type(exc).__name__, "-"
     return status, x_cache
 
 
@@ -307,7 +328,9 @@ def table_rows(results, static_rps):
             [
                 case.label,
                 case.path if len(case.path) < 60 else case.path[:57] + "…",
-                f"{result.requests_per_second:,.0f}",
+                f"{result.requests_per_second:,.0f}"
+                if result.requests_per_second >= 10
+                else f"{result.requests_per_second:.1f}",
                 fmt_ms(result.p50_ms),
                 fmt_ms(result.p99_ms),
                 f"{result.errors:,}",
@@ -498,6 +521,7 @@ def main(argv=None):
         token = uuid.uuid4().hex[:8]
         results = []
         for case in cases(site, run_dir, token):
+            settle(server.base_url)
             status, case.x_cache = warm(server.base_url, case)
             if status != 200:
                 notes.append(f"{case.label}: {case.path} answered {status} before the run.")
