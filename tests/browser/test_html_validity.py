@@ -19,12 +19,19 @@ def file_name(name):
     return name.replace(" ", "-") + ".html"
 
 
-def describe(pages_by_file, message):
-    checked_file = unquote(urlparse(message.get("url", "")).path).rsplit("/", 1)[-1]
-    name, path = pages_by_file.get(checked_file, ("?", checked_file))
-    where = f"line {message['lastLine']}" if "lastLine" in message else "document"
-    extract = " ".join(message.get("extract", "").split())
-    return f"{name} {path} {where}: {message['message']}" + (f" — “{extract}”" if extract else "")
+def describe(pages_by_file, messages):
+    """One line per page and message, with the lines it occurs on and one extract."""
+    grouped = {}
+    for message in messages:
+        checked_file = unquote(urlparse(message.get("url", "")).path).rsplit("/", 1)[-1]
+        name, path = pages_by_file.get(checked_file, ("?", checked_file))
+        seen = grouped.setdefault((name, path, message["message"]), [[], ""])
+        seen[0].append(str(message.get("lastLine", "?")))
+        seen[1] = seen[1] or " ".join(message.get("extract", "").split())
+    return [
+        f"{name} {path}, line {', '.join(lines)}: {text}" + (f" — “{extract}”" if extract else "")
+        for (name, path, text), (lines, extract) in grouped.items()
+    ]
 
 
 def test_public_pages_are_valid_html(imported_sources, client, vnu_command, tmp_path):
@@ -48,8 +55,8 @@ def test_public_pages_are_valid_html(imported_sources, client, vnu_command, tmp_
     except (json.JSONDecodeError, KeyError):
         pytest.fail(f"vnu.jar gave no JSON report (exit {result.returncode}):\n{result.stderr}")
 
-    errors = [describe(pages_by_file, m) for m in messages if m.get("type") != "info"]
-    warnings = [describe(pages_by_file, m) for m in messages if m.get("type") == "info"]
+    errors = describe(pages_by_file, [m for m in messages if m.get("type") != "info"])
+    warnings = describe(pages_by_file, [m for m in messages if m.get("type") == "info"])
     if warnings:
         print("\nvnu warnings:\n  " + "\n  ".join(warnings))
     assert not errors, "The Nu HTML checker found errors:\n  " + "\n  ".join(errors)
