@@ -11,13 +11,18 @@ from articles.rendering import plain_text
 
 TABLE = "articles_search_index"
 
+# The FTS5 table holds only the text; which article a row belongs to lives in a
+# small ordinary table beside it, so filtering thousands of matches by article
+# never reads the (large) stored text.
 SQLITE_CREATE = [
     f"""
     CREATE VIRTUAL TABLE {TABLE} USING fts5(
-        title, heading, summary, body, article_id UNINDEXED,
+        title, heading, summary, body,
         tokenize = 'porter unicode61 remove_diacritics 2'
     )
     """,
+    f"CREATE TABLE {TABLE}_entry (id integer PRIMARY KEY, article_id integer NOT NULL)",
+    f"CREATE INDEX {TABLE}_entry_article ON {TABLE}_entry (article_id)",
 ]
 
 POSTGRESQL_CREATE = [
@@ -52,7 +57,7 @@ def _text(rendered):
 def create_index(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        statements, columns = SQLITE_CREATE, "rowid, article_id, title, heading, summary, body"
+        statements, columns = SQLITE_CREATE, "rowid, title, heading, summary, body"
     elif vendor == "postgresql":
         statements = POSTGRESQL_CREATE
         columns = "id, article_id, title, heading, summary, body, section_id"
@@ -73,16 +78,23 @@ def create_index(apps, schema_editor):
             "pk", "article_id", "article__title", "heading", "body_html"
         )
     ]
-    if vendor == "postgresql":
-        rows = [(*row, row[0] if row[0] > 0 else None) for row in rows]
     placeholders = ", ".join(["%s"] * len(columns.split(",")))
     with schema_editor.connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.executemany(
+                f"INSERT INTO {TABLE}_entry (id, article_id) VALUES (%s, %s)",
+                [row[:2] for row in rows],
+            )
+            rows = [(row[0], *row[2:]) for row in rows]
+        else:
+            rows = [(*row, row[0] if row[0] > 0 else None) for row in rows]
         cursor.executemany(f"INSERT INTO {TABLE} ({columns}) VALUES ({placeholders})", rows)
 
 
 def drop_index(apps, schema_editor):
     if schema_editor.connection.vendor in {"sqlite", "postgresql"}:
         schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}_entry")
 
 
 class Migration(migrations.Migration):
