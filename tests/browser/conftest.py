@@ -8,6 +8,7 @@ database access from a thread with a running loop unless told it is safe,
 which it is here (the test thread and the live server share nothing async).
 """
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -76,7 +77,7 @@ def browser(playwright):
 @pytest.fixture
 def site(transactional_db, live_server):
     """The live server, with the three source articles imported and published."""
-    call_command("import_sources", str(SOURCES_DIR), verbosity=0)
+    call_command("import_sources", str(SOURCES_DIR), verbosity=0, stdout=io.StringIO())
     return live_server
 
 

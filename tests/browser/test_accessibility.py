@@ -39,7 +39,7 @@ def describe(name, path, violation):
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_public_pages_have_no_serious_accessibility_violations(
-    site, new_context, axe_script, viewport
+    axe_script, site, new_context, viewport
 ):
     page = new_context(viewport=viewport, bypass_csp=True).new_page()
     failures, notes = [], []

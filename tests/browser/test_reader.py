@@ -45,6 +45,11 @@ def related_passages(page, heading):
 
 def test_reader_follows_tag_passage_related_and_search(site, page):
     page.goto("/")
+    # A keyboard user's first Tab offers to skip the header.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     latest = page.get_by_role("region", name="Latest articles")
     expect(
