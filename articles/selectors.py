@@ -122,8 +122,8 @@ def published_article(slug):
 
 
 def sections_for_reading(article):
-    return Section.objects.filter(article=article).order_by("position", "pk").prefetch_related(
-        "tags"
+    return (
+        Section.objects.filter(article=article).order_by("position", "pk").prefetch_related("tags")
     )
 
 

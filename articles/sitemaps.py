@@ -18,8 +18,10 @@ class PageSitemap(Sitemap):
 
 class ArticleSitemap(Sitemap):
     def items(self):
-        return selectors.published_articles().order_by("-published_at", "-pk").only(
-            "slug", "updated_at"
+        return (
+            selectors.published_articles()
+            .order_by("-published_at", "-pk")
+            .only("slug", "updated_at")
         )
 
     def lastmod(self, article):

@@ -42,10 +42,7 @@ def pagination(request, *, number, num_pages):
 
     def url_for(n):
         params = [
-            (key, value)
-            for key, values in request.GET.lists()
-            if key != "page"
-            for value in values
+            (key, value) for key, values in request.GET.lists() if key != "page" for value in values
         ]
         if n > 1:
             params.append(("page", n))

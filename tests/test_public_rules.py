@@ -36,8 +36,13 @@ def corpus(db):
         "Older Public Piece",
         published_at=now - timedelta(days=3),
         tags=["Alliances"],
-        sections=[{"heading": "Older Passage", "body": "Alliances text.",
-                   "tags": ["Alliances", "Logistics"]}],
+        sections=[
+            {
+                "heading": "Older Passage",
+                "body": "Alliances text.",
+                "tags": ["Alliances", "Logistics"],
+            }
+        ],
     )
     public = make_article(
         "Public Piece",
@@ -58,16 +63,26 @@ def corpus(db):
         status=Article.Status.DRAFT,
         published_at=now - timedelta(days=1),
         tags=["Alliances", HIDDEN_TAG],
-        sections=[{"heading": HIDDEN_HEADINGS[0], "body": "See also: [[Public Piece]] zygomorphic",
-                   "tags": ["Alliances", "Logistics", HIDDEN_TAG]}],
+        sections=[
+            {
+                "heading": HIDDEN_HEADINGS[0],
+                "body": "See also: [[Public Piece]] zygomorphic",
+                "tags": ["Alliances", "Logistics", HIDDEN_TAG],
+            }
+        ],
     )
     scheduled = make_article(
         HIDDEN_TITLES[1],
         status=Article.Status.PUBLISHED,
         published_at=now + timedelta(days=1),
         tags=["Alliances", HIDDEN_TAG],
-        sections=[{"heading": HIDDEN_HEADINGS[1], "body": "See also: [[Public Piece]] zygomorphic",
-                   "tags": ["Alliances", "Logistics", HIDDEN_TAG]}],
+        sections=[
+            {
+                "heading": HIDDEN_HEADINGS[1],
+                "body": "See also: [[Public Piece]] zygomorphic",
+                "tags": ["Alliances", "Logistics", HIDDEN_TAG],
+            }
+        ],
     )
     return {"older": older, "public": public, "draft": draft, "scheduled": scheduled}
 
@@ -118,7 +133,9 @@ def test_tag_used_only_by_hidden_articles_is_not_public(read, corpus):
 def test_article_page_shows_nothing_of_hidden_articles(read, corpus):
     page = read(corpus["public"].get_absolute_url()).content.decode()
     # The only trace allowed: the citing passage's own words, marked not yet published.
-    assert_nothing_hidden(re.sub(r'<span class="xref xref-unpublished">.*?</span></span>', "", page))
+    assert_nothing_hidden(
+        re.sub(r'<span class="xref xref-unpublished">.*?</span></span>', "", page)
+    )
     # The related passage is the older public one, never the hidden ones sharing more tags.
     assert 'href="/articles/older-public-piece/#older-passage"' in page
     # No backlinks from hidden articles, though both cite this one.
@@ -157,6 +174,8 @@ def test_publishing_makes_an_article_appear_everywhere(read, corpus):
 
 def test_a_scheduled_article_appears_once_its_time_comes(read, corpus):
     scheduled = corpus["scheduled"]
-    Article.objects.filter(pk=scheduled.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    Article.objects.filter(pk=scheduled.pk).update(
+        published_at=timezone.now() - timedelta(seconds=1)
+    )
     assert read(scheduled.get_absolute_url()).status_code == 200
     assert HIDDEN_TITLES[1] in read("/articles/").content.decode()

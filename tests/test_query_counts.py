@@ -55,8 +55,12 @@ def make_corpus(size):
                 tags=[next(tags), next(tags)],
                 sections=[
                     {"heading": "Background", "body": previous, "tags": [next(tags), next(tags)]},
-                    {"heading": "Detail", "level": 3, "body": "[[Never written]] is cited.",
-                     "tags": [next(tags), "Alliances"]},
+                    {
+                        "heading": "Detail",
+                        "level": 3,
+                        "body": "[[Never written]] is cited.",
+                        "tags": [next(tags), "Alliances"],
+                    },
                     {"heading": "Analysis", "body": "Text.", "tags": [next(tags), next(tags)]},
                     {"heading": "Outlook", "level": 3, "body": "Text.", "tags": ["Alliances"]},
                 ],

@@ -137,12 +137,17 @@ def test_related_passages_rank_other_articles_by_shared_tags(read, imported_sour
         f"/articles/{SECURITY}/#key-historical-treaties-and-agreements",
     ]
     # "Challenges and Opportunities …" shares only Cultural understanding, with one G7 passage.
-    assert related_links(page, "challenges-and-opportunities-in-francophonie-military-diplomacy") == [
+    assert related_links(
+        page, "challenges-and-opportunities-in-francophonie-military-diplomacy"
+    ) == [
         f"/articles/{G7}/#challenges-and-limitations-in-military-diplomacy-within-g7",
     ]
     # Never a passage of the article itself.
     for anchor in re.findall(r'<h[23] id="([^"]+)"', page):
-        assert all(not link.startswith(f"/articles/{FRANCOPHONIE}/") for link in related_links(page, anchor))
+        assert all(
+            not link.startswith(f"/articles/{FRANCOPHONIE}/")
+            for link in related_links(page, anchor)
+        )
 
 
 def test_related_passages_come_only_from_published_articles(read, imported_sources):
@@ -160,7 +165,9 @@ def test_see_also_is_text_until_its_target_is_published_then_a_link(read, import
     assert "(not yet published)" in chunk
     assert "military-diplomacy-a-time-honored-tradition" not in chunk
 
-    target = make_article("Military Diplomacy: A Time-Honored Tradition", status=Article.Status.DRAFT)
+    target = make_article(
+        "Military Diplomacy: A Time-Honored Tradition", status=Article.Status.DRAFT
+    )
     chunk = section_html(text_of(read(url)), "training-programs-for-partner-nations")
     assert "(not yet published)" in chunk and target.get_absolute_url() not in chunk
 
@@ -184,10 +191,15 @@ def test_referenced_by_lists_each_published_source_once(read, db):
             {"heading": "Two", "body": "As [[The Target]] argues, and again [[the target]]."},
         ],
     )
-    make_article("Draft Citer", status=Article.Status.DRAFT,
-                 sections=[{"heading": "One", "body": "See also: [[The Target]]"}])
+    make_article(
+        "Draft Citer",
+        status=Article.Status.DRAFT,
+        sections=[{"heading": "One", "body": "See also: [[The Target]]"}],
+    )
     page = text_of(read(target.get_absolute_url()))
-    backlinks = page[page.index("Referenced by") : page.index("</section>", page.index("Referenced by"))]
+    backlinks = page[
+        page.index("Referenced by") : page.index("</section>", page.index("Referenced by"))
+    ]
     assert backlinks.count('href="/articles/citing-twice/"') == 1
     assert "Draft Citer" not in page
 
@@ -225,7 +237,9 @@ def test_public_article_page_is_indexable_without_banner(read, imported_sources)
 # --- Head: title, description, canonical, Open Graph, JSON-LD -------------------------
 
 
-def test_article_head_has_title_description_canonical_open_graph_and_json_ld(read, imported_sources):
+def test_article_head_has_title_description_canonical_open_graph_and_json_ld(
+    read, imported_sources
+):
     article = Article.objects.get(slug=G7)
     page = text_of(read(article.get_absolute_url()))
     assert f"<title>{article.title} · " in page
@@ -286,8 +300,12 @@ def test_tag_page_lists_articles_and_exact_passages_grouped_by_article(read, imp
     page = text_of(response)
     assert "<h1>Human rights</h1>" in page
     assert f'href="/articles/{G7}/"' in page
-    for anchor in ["public-perception-and-accountability-in-g7-military-engagements",
-                   "transparency-measures", "civil-society-involvement", "human-rights-considerations"]:
+    for anchor in [
+        "public-perception-and-accountability-in-g7-military-engagements",
+        "transparency-measures",
+        "civil-society-involvement",
+        "human-rights-considerations",
+    ]:
         assert f'href="/articles/{G7}/#{anchor}"' in page
     assert FRANCOPHONIE not in page
     assert 'href="/tags/human-rights/feed/"' in page
@@ -337,8 +355,26 @@ def test_search_without_results_suggests_topics(read, imported_sources):
 
 @pytest.mark.parametrize(
     "query",
-    ['"', "'", "NOT", "AND OR", "*", "(", ")", "a" * 5000, "\x00nato", "<script>alert(1)</script>",
-     "nato\"-*", "NEAR(a b)", "ü ß 漢字", "%", "\\", ":", "^", "col:val"],
+    [
+        '"',
+        "'",
+        "NOT",
+        "AND OR",
+        "*",
+        "(",
+        ")",
+        "a" * 5000,
+        "\x00nato",
+        "<script>alert(1)</script>",
+        'nato"-*',
+        "NEAR(a b)",
+        "ü ß 漢字",
+        "%",
+        "\\",
+        ":",
+        "^",
+        "col:val",
+    ],
 )
 def test_search_never_fails_on_any_input(read, imported_sources, query):
     response = read("/search/", q=query, page="x")

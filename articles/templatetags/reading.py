@@ -41,9 +41,7 @@ def absolute_url(context, path):
 
 
 def json_ld_script(data):
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
-        _SCRIPT_ESCAPES
-    )
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
