@@ -146,7 +146,7 @@ class PageCacheMiddleware:
             close_broken_connections()
         response = self.get_response(request)
         if lifetime >= 1 and self._storable(request, response):
-            response["ETag"] = '"%s"' % hashlib.sha256(response.content).hexdigest()[:40]
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:40]}"'
             response["Last-Modified"] = http_date(now)
             entry = {
                 "status": response.status_code,

@@ -269,7 +269,9 @@ def test_a_scheduled_article_appears_on_the_first_request_after_its_time(
 
 
 def test_an_embargo_less_than_a_second_away_is_not_cached(client, saved):
-    saved(lambda: make_article("Imminent", published_at=timezone.now() + timedelta(milliseconds=500)))
+    saved(
+        lambda: make_article("Imminent", published_at=timezone.now() + timedelta(milliseconds=500))
+    )
     client.get("/page/")
     assert client.get("/page/")["X-Cache"] != "hit"
 
@@ -293,7 +295,9 @@ def retry_at_once(settings):
     caching._down_until = 0.0
 
 
-def test_unreachable_cache_serves_uncached_logs_and_recovers(client, article, caplog, retry_at_once):
+def test_unreachable_cache_serves_uncached_logs_and_recovers(
+    client, article, caplog, retry_at_once
+):
     with override_settings(CACHES=UNREACHABLE_REDIS):
         response = client.get("/page/")
         assert response.status_code == 200

@@ -197,7 +197,9 @@ def test_create_local_editor_refuses_without_debug_or_local(settings):
 def test_create_local_editor_prints_a_fresh_password_that_logs_in(client, capsys):
     call_command("create_local_editor", local=True)
     out = capsys.readouterr().out
-    password = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("password:"))
+    password = next(
+        line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("password:")
+    )
     assert len(password) >= 20
     user = User.objects.get(username="editor")
     assert user.is_superuser and user.is_staff

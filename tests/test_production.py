@@ -409,7 +409,9 @@ def test_gunicorn_serves_pages_static_files_health_and_logs_each_request(
         status, headers, body = server.get("/healthz")
         assert status == 200 and json.loads(body) == {"database": "ok", "cache": "ok"}
 
-        status, headers, _ = server.get(f"/static/{hashed_css}", headers={"Accept-Encoding": "gzip"})
+        status, headers, _ = server.get(
+            f"/static/{hashed_css}", headers={"Accept-Encoding": "gzip"}
+        )
         assert status == 200
         assert "max-age=315360000" in headers["cache-control"]
         assert "immutable" in headers["cache-control"]

@@ -77,9 +77,7 @@ def export_content():
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
-        "tags": [
-            {"slug": tag.slug, "name": tag.name} for tag in Tag.objects.order_by("slug")
-        ],
+        "tags": [{"slug": tag.slug, "name": tag.name} for tag in Tag.objects.order_by("slug")],
         "articles": [article_record(article) for article in articles],
     }
 
@@ -97,9 +95,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--output", "-o", help="File to write (default: standard output)."
-        )
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
 
     def handle(self, *args, output=None, verbosity=1, **options):
         data = export_content()

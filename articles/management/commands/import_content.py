@@ -51,7 +51,9 @@ def _moment(record, key, where, *, allow_none=False):
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ContentFileError(f"{where}.{key}: {value!r:.60} is not an ISO date and time") from None
+        raise ContentFileError(
+            f"{where}.{key}: {value!r:.60} is not an ISO date and time"
+        ) from None
     if moment.tzinfo is None:
         raise ContentFileError(f"{where}.{key}: {value!r:.60} has no time zone")
     return moment
@@ -67,9 +69,11 @@ def _slug(record, key, where, *, allow_none=False):
 def validate(data):
     """Check the whole file before anything is written. Raises ContentFileError."""
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise ContentFileError(f"not a {FORMAT_NAME} export (no \"format\": \"{FORMAT_NAME}\")")
+        raise ContentFileError(f'not a {FORMAT_NAME} export (no "format": "{FORMAT_NAME}")')
     if data.get("version") != FORMAT_VERSION:
-        raise ContentFileError(f"unsupported version {data.get('version')!r} (expected {FORMAT_VERSION})")
+        raise ContentFileError(
+            f"unsupported version {data.get('version')!r} (expected {FORMAT_VERSION})"
+        )
     tags = _require(data, "tags", list, "file")
     articles = _require(data, "articles", list, "file")
     tag_slugs = set()
@@ -153,7 +157,9 @@ def load_content(data, *, replace=False):
             tag = Tag.objects.create(slug=record["slug"], name=record["name"])
         elif tag.name != record["name"]:
             if not replace:
-                conflicts.append(f"tag {tag.slug!r} is named “{tag.name}” here, not “{record['name']}”")
+                conflicts.append(
+                    f"tag {tag.slug!r} is named “{tag.name}” here, not “{record['name']}”"
+                )
             else:
                 tag.name = record["name"]
                 tag.save()
@@ -284,7 +290,9 @@ class Command(BaseCommand):
                 elif dry_run:
                     transaction.set_rollback(True)
         except (IntegrityError, DatabaseError) as exc:
-            raise CommandError(f"{file}: the database refused the content ({exc}); nothing was saved.") from exc
+            raise CommandError(
+                f"{file}: the database refused the content ({exc}); nothing was saved."
+            ) from exc
         if conflicts:
             for conflict in conflicts:
                 self.stderr.write(self.style.ERROR(f"conflict: {conflict}"))
