@@ -17,6 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from tests.conftest import SOURCES_DIR  # noqa: E402
 
@@ -37,6 +38,9 @@ SCREENSHOTS_DIR = HERE / "screenshots"
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
+
+# Generous waits: the suite often shares a small machine with other test runs.
+expect.set_options(timeout=10_000)
 
 NO_CHROMIUM = f"Chromium not found at {CHROMIUM}; install it with apt-get install -y chromium"
 NO_NODE_MODULES = (

@@ -132,12 +132,14 @@ def test_phone_width_has_no_sideways_scrolling(site, new_context):
     os.environ.get("SCREENSHOTS") != "1", reason="set SCREENSHOTS=1 to save screenshots"
 )
 def test_save_screenshots(site, new_context):
-    """PNGs of the main pages at desktop and phone widths, in tests/browser/screenshots/."""
+    """Full-page PNGs of the public pages at 1280 and 360 px wide, in tests/browser/screenshots/."""
     pages = {
         "home": "/",
         "article": f"/articles/{FRANCOPHONIE}/",
         "tag": "/tags/joint-exercises/",
         "search": "/search/?q=peacekeeping",
+        "topics": "/tags/",
+        "not-found": "/articles/no-such-article/",
     }
     for label, viewport in (("1280", DESKTOP), ("360", PHONE)):
         page = new_context(viewport=viewport).new_page()
