@@ -1,0 +1,246 @@
+"""
+Two gunicorn instances sharing one PostgreSQL database and one Redis cache:
+a change saved through instance A's admin is on instance B's very next page,
+although B had that page cached a moment before.
+"""
+
+import os
+import re
+import uuid
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+
+from .test_production import (  # noqa: F401 (collected_static is a fixture)
+    collected_static,
+    drop_postgres_database,
+    gunicorn,
+    http_request,
+    manage,
+    port_answers,
+    recreate_postgres_database,
+)
+
+REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.skipif(
+        not (port_answers("127.0.0.1", 5432) and port_answers("127.0.0.1", 6379)),
+        reason="the scale-out test needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379",
+    ),
+]
+
+
+class FormFields(HTMLParser):
+    """The fields one <form> would submit, as (name, value) pairs."""
+
+    def __init__(self, form_id=None):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.fields = []
+        self._in_form = False
+        self._textarea = None
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._in_form = self.form_id is None or attrs.get("id") == self.form_id
+        if not self._in_form or "name" not in attrs and tag != "option":
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "file", "image", "reset"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self.fields.append(
+                (attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
+            )
+        elif tag == "textarea":
+            self._textarea = [attrs["name"], ""]
+        elif tag == "select":
+            self._select = [attrs["name"], None, "multiple" in attrs]
+        elif tag == "option" and self._select is not None and "selected" in attrs:
+            self.fields.append((self._select[0], attrs.get("value", "")))
+            self._select[1] = True
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None:
+            # The HTML parser drops the newline that follows <textarea>; so does a browser.
+            self.fields.append((self._textarea[0], self._textarea[1]))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._in_form = False
+
+
+class Browser:
+    """Just enough of a browser for the admin: cookies, CSRF, forms. No redirects followed."""
+
+    def __init__(self, base):
+        self.base = base
+        self.cookies = SimpleCookie()
+
+    def request(self, method, path, data=None):
+        headers = {"Cookie": "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())}
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = self.base + path
+            headers["Origin"] = self.base
+        status, response_headers, text = http_request(
+            self.base, method, path, body=body, headers=headers
+        )
+        for line in response_headers.get("set-cookie", "").split("\n"):
+            if line:
+                self.cookies.load(line)
+        return status, response_headers, text
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def form(self, path, form_id=None):
+        status, _, text = self.get(path)
+        assert status == 200, f"GET {path}: {status}\n{text[:2000]}"
+        parser = FormFields(form_id)
+        parser.feed(text)
+        return parser.fields
+
+    def post(self, path, fields):
+        return self.request("POST", path, fields)
+
+
+def replace_field(fields, name, value):
+    assert any(key == name for key, _ in fields), f"no field {name!r} in the form"
+    return [(key, value if key == name else old) for key, old in fields]
+
+
+def query(dbname, sql, *params):
+    import psycopg
+
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={dbname}") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def shared_site(tmp_path, collected_static):  # noqa: F811
+    """A scratch PostgreSQL database with the sources imported, an editor, two instances."""
+    name = f"milcoop_scaleout_{os.getpid()}"
+    recreate_postgres_database(name)
+    env = {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": f"scaleout-{uuid.uuid4().hex[:12]}",
+        "STATIC_ROOT": collected_static,
+    }
+    try:
+        for command in (["migrate", "--noinput", "-v0"], ["import_sources", "-v0"]):
+            result = manage(*command, **env)
+            assert result.returncode == 0, result.stderr
+        result = manage("create_local_editor", "--local", **env)
+        assert result.returncode == 0, result.stderr
+        password = re.search(r"^password: (\S+)$", result.stdout, re.M).group(1)
+        with (
+            gunicorn(tmp_path, name="a", workers=2, **env) as a,
+            gunicorn(tmp_path, name="b", workers=2, **env) as b,
+        ):
+            yield {"a": a, "b": b, "db": name, "password": password}
+    finally:
+        drop_postgres_database(name)
+
+
+def log_in(server, password):
+    browser = Browser(server.url)
+    fields = browser.form("/admin/login/?next=/admin/", form_id="login-form")
+    fields = replace_field(fields, "username", "editor")
+    fields = replace_field(fields, "password", password)
+    status, headers, text = browser.post("/admin/login/?next=/admin/", fields)
+    assert status == 302, f"login failed: {status}\n{text[:2000]}"
+    return browser
+
+
+def test_a_change_saved_on_instance_a_shows_on_instance_b_at_once(shared_site):
+    a, b = shared_site["a"], shared_site["b"]
+    (article_id, slug), *_ = query(
+        shared_site["db"],
+        "SELECT id, slug FROM articles_article WHERE status = 'published' ORDER BY slug",
+    )
+    page = f"/articles/{slug}/"
+    assert b.get(page)[0] == 200
+    status, headers, before = b.get(page)
+    assert headers["x-cache"] == "hit"  # B holds the page in the shared cache
+
+    editor = log_in(a, shared_site["password"])
+    change = f"/admin/articles/article/{article_id}/change/"
+    fields = editor.form(change, form_id="article_form")
+    marker = f"Scale-out marker {uuid.uuid4().hex[:8]}"
+    summary = next(value for key, value in fields if key == "summary")
+    fields = replace_field(fields, "summary", f"{marker}.\n\n{summary}")
+    fields.append(("_save", "Save"))
+    status, headers, text = editor.post(change, fields)
+    assert status == 302, f"the change form did not save: {status}\n{text[:3000]}"
+
+    status, headers, after = b.get(page)
+    assert status == 200
+    assert headers["x-cache"] == "miss"
+    assert marker in after and marker not in before
+
+
+def test_tags_merged_on_instance_a_show_on_instance_b_at_once(shared_site):
+    a, b = shared_site["a"], shared_site["b"]
+    rows = query(
+        shared_site["db"],
+        """
+        SELECT t.id, t.slug, count(DISTINCT ta.id) + count(DISTINCT ts.id) AS uses
+        FROM taggit_tag t
+        LEFT JOIN articles_taggedarticle ta ON ta.tag_id = t.id
+        LEFT JOIN articles_taggedsection ts ON ts.tag_id = t.id
+        GROUP BY t.id, t.slug HAVING count(ta.id) + count(ts.id) > 0
+        ORDER BY uses DESC, t.slug
+        """,
+    )
+    assert len(rows) >= 2, "the imported sources should carry at least two tags"
+    (keep_id, keep_slug, _), (gone_id, gone_slug, _) = rows[0], rows[1]
+
+    for path in (f"/tags/{keep_slug}/", f"/tags/{gone_slug}/"):
+        assert b.get(path)[0] == 200
+        assert b.get(path)[1]["x-cache"] == "hit"
+    keep_before = b.get(f"/tags/{keep_slug}/")[2]
+
+    editor = log_in(a, shared_site["password"])
+    changelist = "/admin/taggit/tag/"
+    csrf = editor.cookies["csrftoken"].value
+    selection = [("_selected_action", str(keep_id)), ("_selected_action", str(gone_id))]
+    status, _, text = editor.post(
+        changelist,
+        [("csrfmiddlewaretoken", csrf), ("action", "merge_tags"), *selection],
+    )
+    if status == 200 and "Merge into" not in text:
+        pytest.xfail("the admin's merge_tags action is not available on this checkout")
+    assert status == 200, text[:2000]
+    status, _, text = editor.post(
+        changelist,
+        [
+            ("csrfmiddlewaretoken", csrf),
+            ("action", "merge_tags"),
+            *selection,
+            ("target", str(keep_id)),
+            ("apply", "Merge"),
+        ],
+    )
+    assert status == 302, f"the merge did not go through: {status}\n{text[:3000]}"
+
+    assert b.get(f"/tags/{gone_slug}/")[0] == 404
+    status, headers, keep_after = b.get(f"/tags/{keep_slug}/")
+    assert status == 200 and headers["x-cache"] == "miss"
+    assert keep_after != keep_before
