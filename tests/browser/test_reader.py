@@ -38,7 +38,7 @@ def expect_landed_on(page, *, slug, anchor, heading):
 def related_passages(page, heading):
     """The links under "Related passages" in the passage that ``heading`` opens."""
     passage = page.locator("section").filter(has=heading).last
-    related = passage.locator("div, aside, nav").filter(has_text="Related passages").last
+    related = passage.locator("div, aside, nav, section").filter(has_text="Related passages").last
     expect(related).to_be_visible()
     return related.get_by_role("link")
 
