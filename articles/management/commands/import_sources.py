@@ -73,12 +73,13 @@ class Command(BaseCommand):
 
         resolved, unresolved = count_cross_references()
         prefix = "Dry run, nothing saved: " if dry_run else ""
-        self.stdout.write(
-            f"{prefix}{totals['created']} created, {totals['updated']} updated, "
-            f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, "
-            f"{len(errors)} failed; {sections} sections and {len(tags)} tags written; "
-            f"cross-references: {resolved} resolved, {unresolved} unresolved."
-        )
+        if verbosity >= 1:
+            self.stdout.write(
+                f"{prefix}{totals['created']} created, {totals['updated']} updated, "
+                f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, "
+                f"{len(errors)} failed; {sections} sections and {len(tags)} tags written; "
+                f"cross-references: {resolved} resolved, {unresolved} unresolved."
+            )
         if errors:
             raise CommandError(f"{len(errors)} file(s) could not be imported (see above).")
 
