@@ -261,6 +261,8 @@ def warm(base_url, case):
             status, x_cache = exc.code, exc.headers.get("X-Cache", "-")
         except OSError as exc:
             status, x_cache = type(exc).__name__, "-"
+        if status != 200:
+            break  # warming a failing page again only queues more work
     return status, x_cache
 
 

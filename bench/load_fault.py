@@ -453,9 +453,16 @@ def main(argv=None):
             paused_with=redis.paused_with or "nothing (not reached)",
             threads_per_worker=threads_per_worker,
         )
-        if kill_time is not None:
-            replaced = [pid for pid in servers[0].worker_pids() if pid != killed_pid]
-            report += f"\n  instance A's workers at the end: {replaced} (the master replaced {killed_pid})"
+        for name, server in zip("AB", servers, strict=True):
+            started = sorted(
+                (seen - start, pid) for pid, seen in server.first_seen.items() if seen > start
+            )
+            report += (
+                f"\n  instance {name}: workers started during the run: "
+                + (", ".join(f"{pid} at t={t:.1f}s" for t, pid in started) or "none")
+                + " (a killed worker is replaced; gunicorn.conf.py also recycles workers "
+                "after GUNICORN_MAX_REQUESTS)"
+            )
         print(report)
         (run_dir / "report.txt").write_text(report + "\n")
     finally:

@@ -182,6 +182,7 @@ class Gunicorn:
         self.name = name
         self.process = None
         self.peaks = {}  # worker pid -> peak VmHWM in kB
+        self.first_seen = {}  # worker pid -> time.monotonic() it was first seen
         self._stop_polling = threading.Event()
         self._poller = None
 
@@ -199,7 +200,7 @@ class Gunicorn:
 
     def start(self, timeout=60):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             self.command(),
             cwd=ROOT,
@@ -240,7 +241,9 @@ class Gunicorn:
             self.sample_memory()
 
     def sample_memory(self):
+        now = time.monotonic()
         for pid in self.worker_pids():
+            self.first_seen.setdefault(pid, now)
             status = read_status(pid)
             if status and "VmHWM" in status:
                 self.peaks[pid] = max(self.peaks.get(pid, 0), status["VmHWM"])
