@@ -1,8 +1,11 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import feeds, views
+from .converters import TagSlugConverter
 from .sitemaps import SITEMAPS
+
+register_converter(TagSlugConverter, "tagslug")
 
 app_name = "articles"
 
@@ -12,8 +15,8 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("tags/", views.tag_index, name="tags"),
     # Tag slugs may carry accented letters (“defence-attachés”), which <slug:> refuses.
-    path("tags/<str:slug>/", views.tag_detail, name="tag"),
-    path("tags/<str:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("tags/<tagslug:slug>/", views.tag_detail, name="tag"),
+    path("tags/<tagslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("search/", views.search, name="search"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
