@@ -229,6 +229,7 @@ class Gunicorn:
             raise RuntimeError(
                 f"{self.name} did not answer /healthz in {timeout}s; see {self.log_path}"
             )
+        self.sample_memory()
         self._poller = threading.Thread(target=self._poll_memory, daemon=True)
         self._poller.start()
         return self
