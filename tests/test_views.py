@@ -84,6 +84,25 @@ def test_article_list_paginates_and_never_fails_on_a_bad_page_number(read, db, s
     assert "Listed article 11" in text_of(read("/articles/", page="999")), "past the end: last page"
 
 
+def pagination_of(page):
+    start = page.index('<nav class="pagination"')
+    return page[start : page.index("</nav>", start)]
+
+
+def test_article_list_pages_are_newer_and_older_with_no_dead_link(read, db, settings):
+    settings.ARTICLES_PER_PAGE = 1
+    for n in range(3):
+        make_article(f"Listed article {n}", days_ago=n + 1)
+    first = pagination_of(text_of(read("/articles/")))
+    assert "Older" in first and 'rel="next"' in first
+    # Nothing to go back to on the first page: no link, and no greyed-out box either.
+    assert "Newer" not in first and 'rel="prev"' not in first
+    middle = pagination_of(text_of(read("/articles/", page="2")))
+    assert "Newer" in middle and "Older" in middle
+    last = pagination_of(text_of(read("/articles/", page="3")))
+    assert "Newer" in last and "Older" not in last and 'rel="next"' not in last
+
+
 def test_empty_site_pages_still_render(read, db):
     for url in ["/", "/articles/", "/tags/", "/feed/", "/sitemap.xml", "/search/?q=nato"]:
         assert read(url).status_code == 200, url
@@ -156,6 +175,19 @@ def test_related_passages_come_only_from_published_articles(read, imported_sourc
     assert SECURITY not in page
     links = related_links(page, "importance-of-military-diplomacy-in-francophonie-relations")
     assert links and all(link.startswith(f"/articles/{G7}/#") for link in links)
+
+
+def test_related_passages_are_a_labelled_aside_with_a_heading_one_level_down(
+    read, imported_sources
+):
+    page = text_of(read(f"/articles/{FRANCOPHONIE}/"))
+    for anchor, level in [
+        ("importance-of-military-diplomacy-in-francophonie-relations", 3),  # under an h2
+        ("peacekeeping-missions", 4),  # under an h3
+    ]:
+        passage = section_html(page, anchor)
+        assert f'<aside class="related" aria-labelledby="{anchor}.related {anchor}">' in passage
+        assert f'<h{level} id="{anchor}.related" class="related__title">Related passages' in passage
 
 
 def test_see_also_is_text_until_its_target_is_published_then_a_link(read, imported_sources):
@@ -311,6 +343,19 @@ def test_tag_page_lists_articles_and_exact_passages_grouped_by_article(read, imp
     assert 'href="/tags/human-rights/feed/"' in page
 
 
+def test_tag_page_puts_passages_first_and_lists_articles_compactly(read, imported_sources):
+    page = text_of(read("/tags/joint-exercises/"))
+    passages = page.index('id="tag-passages-heading"')
+    articles = page.index('id="tag-articles-heading"')
+    assert passages < articles, "the passages come before the list of articles"
+    listed = page[articles : page.index("</aside>", articles)]
+    for article in Article.objects.all():
+        assert f'href="{article.get_absolute_url()}"' in listed
+        assert f"{article.reading_minutes} min read" in listed
+    # Title, date and reading time only: no summaries or tag lists repeated here.
+    assert "card__summary" not in page and 'class="tag-list' not in listed
+
+
 def test_tag_with_accented_slug_is_reachable(read, imported_sources):
     response = read("/tags/defence-attach%C3%A9s/")
     assert response.status_code == 200
@@ -345,6 +390,17 @@ def test_search_results_link_to_passages_and_keep_the_query_across_pages(
     second = text_of(read("/search/", q="NATO", page="2"))
     assert 'href="/search/?q=NATO"' in second  # back to page 1
     assert "Page 2 of" in second
+
+
+def test_search_pages_are_previous_and_next_not_newer_and_older(read, imported_sources, settings):
+    # Results are ranked by relevance, so "Newer"/"Older" would be wrong.
+    settings.SEARCH_RESULTS_PER_PAGE = 2
+    first = pagination_of(text_of(read("/search/", q="NATO")))
+    assert "Next" in first and 'rel="next"' in first
+    assert "Previous" not in first and 'rel="prev"' not in first
+    second = pagination_of(text_of(read("/search/", q="NATO", page="2")))
+    assert "Previous" in second and "Next" in second
+    assert "Newer" not in first + second and "Older" not in first + second
 
 
 def test_search_without_results_suggests_topics(read, imported_sources):
