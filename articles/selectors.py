@@ -99,9 +99,10 @@ def public_tag(slug):
     return public_tags().filter(slug=slug).first()
 
 
-def articles_tagged(tag):
+def articles_tagged(tag, *, with_tags=True):
     """Published articles carrying the tag, on themselves or in a passage; newest first."""
-    return latest_articles().filter(_carrying(tag))
+    articles = latest_articles().filter(_carrying(tag))
+    return articles if with_tags else articles.prefetch_related(None)
 
 
 def passages_tagged(tag):

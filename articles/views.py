@@ -168,7 +168,7 @@ def tag_detail(request, slug):
         "articles/tag_detail.html",
         {
             "tag": tag,
-            "articles": selectors.articles_tagged(tag),
+            "articles": selectors.articles_tagged(tag, with_tags=False),
             "passages": selectors.passages_tagged(tag),
             "canonical_path": reverse("articles:tag", kwargs={"slug": tag.slug}),
         },
