@@ -296,6 +296,15 @@ class WrkResult:
     def errors(self):
         return self.non_2xx_3xx + sum(self.socket_errors.values())
 
+    @property
+    def answered(self):
+        """Requests answered within the timeout (wrk counts timed-out ones as requests too)."""
+        return max(0, self.requests - self.socket_errors.get("timeout", 0))
+
+    @property
+    def answered_per_second(self):
+        return self.answered / self.seconds if self.seconds else 0.0
+
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 _DURATION = r"([\d.]+)(us|ms|s|m)\b"
