@@ -10,14 +10,18 @@ fetched for a whole page at once.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
 
 from .models import Article, CrossReference, Section, TaggedArticle, TaggedSection
 
 RELATED_PASSAGES_PER_SECTION = 3
+# Candidates looked at per tag of a passage: every passage of a rarer tag, the
+# newest of a common one. Bounds the work whatever the size of the corpus.
+RELATED_CANDIDATES_PER_TAG = 200
 
 
 def published_articles():
@@ -36,13 +40,6 @@ def latest_articles(*, limit=None):
 # --- Tags ------------------------------------------------------------------------
 
 
-class SubqueryCount(Subquery):
-    """The number of rows a subquery returns, as a column of the outer query."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
 def _carrying(tag):
     """Articles that carry ``tag`` themselves or in one of their passages."""
     return Q(pk__in=TaggedArticle.objects.filter(tag=tag).values("content_object")) | Q(
@@ -50,53 +47,84 @@ def _carrying(tag):
     )
 
 
-def public_tags():
+_TAG_USAGE_SQL = """
+SELECT tag.id, tag.name, tag.slug,
+       usage.article_count, usage.passage_count, usage.last_modified
+FROM {tag} tag
+JOIN (
+    SELECT uses.tag_id,
+           COUNT(DISTINCT uses.article_id) AS article_count,
+           SUM(uses.is_passage) AS passage_count,
+           MAX(article.updated_at) AS last_modified
+    FROM (
+        SELECT tagged.tag_id, tagged.content_object_id AS article_id, 0 AS is_passage
+        FROM {tagged_article} tagged {where_article_tag}
+        UNION ALL
+        SELECT tagged.tag_id, section.article_id, 1 AS is_passage
+        FROM {tagged_section} tagged
+        JOIN {section} section ON section.id = tagged.content_object_id
+        {where_section_tag}
+    ) uses
+    JOIN {article} article ON article.id = uses.article_id
+    WHERE uses.article_id IN ({published})
+    GROUP BY uses.tag_id
+) usage ON usage.tag_id = tag.id
+ORDER BY tag.name
+"""
+
+
+def _tag_usage(*, slug=None):
     """
     Tags used by published content, each with ``article_count`` (published
-    articles carrying it, on themselves or a passage) and ``passage_count``
-    (their passages carrying it). A tag used only by drafts is not listed:
-    its name is not public yet.
+    articles carrying it, on themselves or in a passage), ``passage_count``
+    (their passages carrying it), ``use_count`` (the two added) and
+    ``last_modified`` (the newest change to those articles). A tag used only
+    by drafts is not listed: its name is not public yet.
+
+    One aggregate over the taggings, not a count per tag: it stays one pass
+    however many tags and articles there are.
     """
-    tag = OuterRef(OuterRef("pk"))
-    articles = published_articles().filter(_carrying(tag)).order_by().values("pk")
-    passages = (
-        TaggedSection.objects.filter(
-            tag=OuterRef("pk"), content_object__article__in=published_articles()
-        )
-        .order_by()
-        .values("pk")
+    only_this_tag = f"WHERE tagged.tag_id IN (SELECT id FROM {Tag._meta.db_table} WHERE slug = %s)"
+    # The published rule comes from the one queryset that states it.
+    published_sql, published_params = published_articles().values("pk").query.sql_with_params()
+    sql = _TAG_USAGE_SQL.format(
+        published=published_sql,
+        tag=Tag._meta.db_table,
+        tagged_article=TaggedArticle._meta.db_table,
+        tagged_section=TaggedSection._meta.db_table,
+        section=Section._meta.db_table,
+        article=Article._meta.db_table,
+        where_article_tag=only_this_tag if slug is not None else "",
+        where_section_tag=only_this_tag if slug is not None else "",
     )
-    return (
-        Tag.objects.annotate(
-            article_count=SubqueryCount(articles), passage_count=SubqueryCount(passages)
-        )
-        .filter(article_count__gt=0)
-        .order_by("name")
-    )
+    params = [slug, slug] if slug is not None else []
+    params += list(published_params)
+    tags = list(Tag.objects.raw(sql, params))
+    for tag in tags:
+        tag.use_count = tag.article_count + tag.passage_count
+        if isinstance(tag.last_modified, str):  # SQLite hands back text from MAX()
+            tag.last_modified = parse_datetime(tag.last_modified)
+    return tags
+
+
+def public_tags():
+    """Every public tag, by name, with its counts (see ``_tag_usage``)."""
+    return _tag_usage()
 
 
 def most_used_tags(*, limit):
-    return (
-        public_tags()
-        .annotate(use_count=F("article_count") + F("passage_count"))
-        .order_by("-use_count", "name")[:limit]
-    )
+    return sorted(_tag_usage(), key=lambda tag: (-tag.use_count, tag.name))[:limit]
 
 
 def public_tags_for_sitemap():
     """Public tags, each with ``last_modified``: when the newest change to its articles was."""
-    newest = (
-        published_articles()
-        .filter(_carrying(OuterRef(OuterRef("pk"))))
-        .order_by("-updated_at")
-        .values("updated_at")[:1]
-    )
-    return public_tags().annotate(last_modified=Subquery(newest))
+    return _tag_usage()
 
 
 def public_tag(slug):
-    """The tag with this slug if published content uses it, else None."""
-    return public_tags().filter(slug=slug).first()
+    """The tag with this slug, with its counts, if published content uses it; else None."""
+    found = _tag_usage(slug=slug)
+    return found[0] if found else None
 
 
 def articles_tagged(tag, *, with_tags=True):
@@ -187,13 +215,24 @@ def related_passages(article, *, per_section=RELATED_PASSAGES_PER_SECTION):
     published articles sharing its tags, most shared tags first (then the newer
     article, then the earlier passage). One query for the whole article: a
     self-join of the section tags, counted per pair of passages and ranked in
-    the database. Returns {section id: [RelatedPassage, ...]}.
+    the database. For each tag only the newest RELATED_CANDIDATES_PER_TAG
+    passages carrying it are candidates, so a tag on half the corpus does not
+    make the join as large as the corpus. Returns {section id: [RelatedPassage, ...]}.
     """
-    other = "tag__articles_taggedsection_items__content_object"
+    other_tagging = "tag__articles_taggedsection_items"
+    other = f"{other_tagging}__content_object"
+    newest_with_tag = (
+        TaggedSection.objects.filter(tag=OuterRef("tag"))
+        .order_by("-pk")
+        .values("pk")[:RELATED_CANDIDATES_PER_TAG]
+    )
     pairs = (
         TaggedSection.objects.filter(
             content_object__article=article,
-            **{f"{other}__article__in": published_articles().exclude(pk=article.pk)},
+            **{
+                f"{other}__article__in": published_articles().exclude(pk=article.pk),
+                f"{other_tagging}__pk__in": Subquery(newest_with_tag),
+            },
         )
         .values(section_id=F("content_object"), other_id=F(other))
         .annotate(
