@@ -17,6 +17,16 @@ each word becomes a quoted FTS5 string; on PostgreSQL the text goes through
 with private-use sentinel characters, then the whole snippet is escaped and
 only the sentinels become ``<mark>`` tags, so document text cannot inject
 markup.
+
+Common words match most of the index (on this site nearly every passage
+mentions military diplomacy), so no query may cost in proportion to its
+matches. Counting stops at ``RESULT_CAP`` (a reader is told "more than
+1,000 results" and can page up to there), and ranking scores a bounded
+candidate set: the newest ``CANDIDATES`` published passages matching in
+the title or a heading, ranked first, then the newest ``CANDIDATES``
+matching only elsewhere. Both engines find the newest matches by walking
+their index in key order and stopping, so the cost follows the page
+asked for, not the size of the corpus.
 """
 
 import html
@@ -37,6 +47,11 @@ TABLE = "articles_search_index"
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 32
 MAX_PER_PAGE = 100
+# Matches counted (and reachable by paging) at most; beyond it, "more than 1,000".
+RESULT_CAP = 1000
+# Newest matches in a title or heading that are scored and ranked first; the
+# other matches follow, newest first, up to RESULT_CAP.
+CANDIDATES = 200
 
 # Private-use characters: never in indexed text (stripped on the way in), so
 # in a snippet they can only be the engine's highlight delimiters.
@@ -65,6 +80,8 @@ class SearchResults:
     total: int = 0
     page: int = 1
     num_pages: int = 1
+    # True when more than ``total`` (= RESULT_CAP) passages match: "more than 1,000 results".
+    total_is_capped: bool = False
 
     @property
     def has_next(self):
@@ -95,6 +112,9 @@ def search(query, *, page=1, per_page=None):
     Never raises on user input; an empty query, or one without a single word
     in it, returns empty results without touching the database. Two queries
     at most: a count, then the page (an out-of-range page is clamped).
+
+    ``total`` counts up to ``RESULT_CAP``; when more match, ``total`` is the
+    cap, ``total_is_capped`` is set and pages run up to the cap.
     """
     cleaned = clean_query(query)
     per_page = _bounded_int(
@@ -111,7 +131,11 @@ def search(query, *, page=1, per_page=None):
 
     published_sql, published_params = _published_articles()
     with connection.cursor() as cursor:
-        total = backend.count(cursor, cleaned, terms, published_sql, published_params)
+        total = backend.count(
+            cursor, cleaned, terms, published_sql, published_params, limit=RESULT_CAP + 1
+        )
+        capped = total > RESULT_CAP
+        total = min(total, RESULT_CAP)
         num_pages = max(1, math.ceil(total / per_page))
         page = min(page, num_pages)
         rows = []
@@ -122,11 +146,19 @@ def search(query, *, page=1, per_page=None):
                 terms,
                 published_sql,
                 published_params,
-                limit=per_page,
+                # The last page stops at the count, though the ranking runs past it.
+                limit=min(per_page, total - (page - 1) * per_page),
                 offset=(page - 1) * per_page,
             )
     hits = [_hit(*row) for row in rows]
-    return SearchResults(query=cleaned, hits=hits, total=total, page=page, num_pages=num_pages)
+    return SearchResults(
+        query=cleaned,
+        hits=hits,
+        total=total,
+        page=page,
+        num_pages=num_pages,
+        total_is_capped=capped,
+    )
 
 
 # --- Index maintenance (called from signals.py on every save path) ---------------
@@ -238,6 +270,10 @@ class SQLiteBackend:
     The FTS5 table holds the text; ``ENTRY`` maps each of its rows to its
     article, so that filtering many matches by article reads a small table,
     not the stored text (ten times faster at 200,000 passages).
+
+    bm25 reads each scored row's sizes and positions, so it is only ever run
+    on a bounded candidate set: FTS5 hands matches over in rowid order and
+    stops at the LIMIT, newest (highest rowid) first.
     """
 
     key = "rowid"
@@ -256,35 +292,58 @@ class SQLiteBackend:
             quoted[-1] += "*"  # words still being typed match too
         return " ".join(quoted)
 
-    def count(self, cursor, cleaned, terms, published_sql, published_params):
+    def heading_expression(self, terms):
+        """Every word in the title or the heading."""
+        return f"{{title heading}} : ({self.match_expression(terms)})"
+
+    def count(self, cursor, cleaned, terms, published_sql, published_params, *, limit):
+        # Without an ORDER BY, FTS5 streams matches and the LIMIT stops it.
         cursor.execute(
-            "SELECT COUNT(*) " + self.matches.format(published=published_sql),
-            [self.match_expression(terms), *published_params],
+            "SELECT COUNT(*) FROM (SELECT 1 "
+            + self.matches.format(published=published_sql)
+            + " LIMIT %s)",
+            [self.match_expression(terms), *published_params, limit],
         )
         return cursor.fetchone()[0]
 
     def page(self, cursor, cleaned, terms, published_sql, published_params, *, limit, offset):
-        # Rank every match, keep the page, and only then read text for snippets.
-        snippet = f"snippet({TABLE}, %s, %s, %s, '…', 24)"
+        # Two tiers, each the newest matches: (0) CANDIDATES with every word in
+        # the title or a heading, by bm25; (1) the rest up to the cap, unscored,
+        # newest article first and each article's passages in order (bm25 also
+        # reads every match of each word once per cursor, for its IDF). Then
+        # snippets for the page only.
         match = self.match_expression(terms)
-        cursor.execute(
-            f"SELECT a.title, a.slug, a.published_at, s.heading, s.anchor, "
-            f"CASE WHEN top.id < 0 THEN {snippet} ELSE {snippet} END "
-            f"FROM (SELECT {TABLE}.rowid AS id, e.article_id, {self.rank} AS score "
+        newest = (
+            f"SELECT {TABLE}.rowid AS id, e.article_id, {{score}} AS score "
             + self.matches.format(published=published_sql)
-            + f" ORDER BY score, {TABLE}.rowid LIMIT %s OFFSET %s) AS top "
-            f"CROSS JOIN {TABLE} ON {TABLE}.rowid = top.id "
+            + f" ORDER BY {TABLE}.rowid DESC LIMIT %s"
+        )
+        # A prefix term costs FTS5 a merge of every matching word's postings on
+        # each lookup: snippets try whole words first, and the prefix only for
+        # a passage found through it.
+        snippet = (
+            f"(SELECT snippet({TABLE}, CASE WHEN top.id < 0 THEN 2 ELSE 3 END, %s, %s, '…', 24) "
+            f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid = top.id)"
+        )
+        cursor.execute(
+            f"WITH heading AS MATERIALIZED ({newest.format(score=self.rank)}) "
+            "SELECT a.title, a.slug, a.published_at, s.heading, s.anchor, "
+            f"COALESCE({snippet}, {snippet}) "
+            "FROM (SELECT * FROM ("
+            "  SELECT id, article_id, score, 0 AS tier FROM heading"
+            f" UNION ALL SELECT id, article_id, -article_id, 1 FROM ({newest.format(score=0)})"
+            "  WHERE id NOT IN (SELECT id FROM heading)"
+            ") ORDER BY tier, score, id LIMIT %s OFFSET %s) AS top "
             "JOIN articles_article a ON a.id = top.article_id "
             "LEFT JOIN articles_section s ON top.id > 0 AND s.id = top.id "
-            f"WHERE {TABLE} MATCH %s "
-            "ORDER BY top.score, top.id",
+            "ORDER BY top.tier, top.score, top.id",
             [
-                *(2, MARK_START, MARK_END, 3, MARK_START, MARK_END),
-                match,
-                *published_params,
+                *(self.heading_expression(terms), *published_params, CANDIDATES),
+                *(MARK_START, MARK_END, match.removesuffix("*")),
+                *(MARK_START, MARK_END, match),
+                *(match, *published_params, RESULT_CAP + CANDIDATES),
                 limit,
                 offset,
-                match,
             ],
         )
         return cursor.fetchall()
@@ -359,40 +418,70 @@ class PostgreSQLBackend:
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
 
-    def count(self, cursor, cleaned, terms, published_sql, published_params):
+    # Rows as readers may see them: the article published and, for a section's
+    # row, the section still there (probed per row, never hashed whole).
+    visible_rows = (
+        f"{TABLE} i LEFT JOIN articles_section vs ON vs.id = i.section_id "
+        "WHERE i.article_id IN ({published}) AND (i.section_id IS NULL OR vs.id IS NOT NULL)"
+    )
+
+    def count(self, cursor, cleaned, terms, published_sql, published_params, *, limit):
         cursor.execute(
-            f"SELECT COUNT(*) FROM {TABLE} "
-            f"LEFT JOIN articles_section s ON s.id = {TABLE}.section_id "
-            f"WHERE {TABLE}.document @@ websearch_to_tsquery('english', %s) "
-            f"AND {TABLE}.article_id IN ({published_sql}) "
-            f"AND ({TABLE}.section_id IS NULL OR s.id IS NOT NULL)",
-            [cleaned, *published_params],
+            # Newest first, as the page reads them: common words walk the
+            # primary key backwards and stop at the limit.
+            "SELECT COUNT(*) FROM (SELECT 1 FROM "
+            + self.visible_rows.format(published=published_sql)
+            + " AND i.document @@ websearch_to_tsquery('english', %s) "
+            "ORDER BY i.id DESC LIMIT %s) AS found",
+            [*published_params, cleaned, limit],
         )
         return cursor.fetchone()[0]
 
     def page(self, cursor, cleaned, terms, published_sql, published_params, *, limit, offset):
-        # Rank and cut the page first; headlines are costly, so only the page gets them.
+        # As on SQLite: (0) the newest CANDIDATES matching in the title or a
+        # heading (the GIN index on heading_document finds them), ranked by
+        # ts_rank_cd; (1) the rest up to the cap, newest article first, each
+        # article's passages in order. Headlines are costly: the page only.
+        visible_rows = self.visible_rows.format(published=published_sql)
+        # The tsquery is written out in each part, not shared through a CTE, so
+        # that the planner sees how common its words are: for common words it
+        # walks the primary key backwards and stops at the LIMIT, for rare
+        # ones it takes the GIN index.
+        query = "websearch_to_tsquery('english', %s)"
         cursor.execute(
-            "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query) "
+            "WITH heading AS MATERIALIZED ("
+            f"  SELECT i.id FROM {visible_rows} AND i.heading_document @@ {query} "
+            f"  AND i.document @@ {query} ORDER BY i.id DESC LIMIT %s), "
+            "rest AS MATERIALIZED ("
+            f"  SELECT i.id FROM {visible_rows} AND i.document @@ {query} "
+            "   ORDER BY i.id DESC LIMIT %s), "
+            "ranked AS ("
+            f"  SELECT h.id, 0 AS tier, ts_rank_cd(i.document, {query}) AS score "
+            f"  FROM heading h JOIN {TABLE} i ON i.id = h.id "
+            "  UNION ALL SELECT r.id, 1, 0 FROM rest r WHERE r.id NOT IN (SELECT id FROM heading)) "
             "SELECT hit.title, hit.slug, hit.published_at, hit.heading, hit.anchor, "
-            "ts_headline('english', hit.passage, q.query, %s) "
-            "FROM q, ("
+            f"ts_headline('english', hit.passage, {query}, %s) "
+            "FROM ("
             "  SELECT a.title, a.slug, a.published_at, s.heading, s.anchor, "
-            f"   CASE WHEN {TABLE}.section_id IS NULL THEN {TABLE}.summary "
-            f"   ELSE {TABLE}.body END AS passage, "
-            f"   ts_rank_cd({TABLE}.document, q.query) AS score, "
-            "    a.id AS article_id, s.position, s.id AS section_id "
-            f"  FROM q, {TABLE} "
-            f"  JOIN articles_article a ON a.id = {TABLE}.article_id "
-            f"  LEFT JOIN articles_section s ON s.id = {TABLE}.section_id "
-            f"  WHERE {TABLE}.document @@ q.query AND {TABLE}.article_id IN ({published_sql}) "
-            f"  AND ({TABLE}.section_id IS NULL OR s.id IS NOT NULL) "
-            "  ORDER BY score DESC, a.published_at DESC, a.id, s.position NULLS FIRST, s.id "
+            "   CASE WHEN i.section_id IS NULL THEN i.summary ELSE i.body END AS passage, "
+            "   ranked.tier, ranked.score, a.id AS article_id, s.position, s.id AS section_id "
+            f"  FROM ranked JOIN {TABLE} i ON i.id = ranked.id "
+            "  JOIN articles_article a ON a.id = i.article_id "
+            "  LEFT JOIN articles_section s ON s.id = i.section_id "
+            "  ORDER BY ranked.tier, ranked.score DESC, a.published_at DESC, a.id, "
+            "  s.position NULLS FIRST, s.id "
             "  LIMIT %s OFFSET %s"
             ") AS hit "
-            "ORDER BY hit.score DESC, hit.published_at DESC, hit.article_id, "
+            "ORDER BY hit.tier, hit.score DESC, hit.published_at DESC, hit.article_id, "
             "hit.position NULLS FIRST, hit.section_id",
-            [cleaned, self.headline_options, *published_params, limit, offset],
+            [
+                *(*published_params, cleaned, cleaned, CANDIDATES),
+                *(*published_params, cleaned, RESULT_CAP + CANDIDATES),
+                cleaned,
+                *(cleaned, self.headline_options),
+                limit,
+                offset,
+            ],
         )
         return cursor.fetchall()
 

@@ -376,3 +376,52 @@ def test_rebuild_command_restores_the_index(imported_sources):
     assert index_size() == expected == (3, 51)
     assert "3 articles and 51 sections" in out.getvalue()
     assert search("peacekeeping").total > 0
+
+
+def test_the_count_stops_at_the_cap_and_pages_reach_it(monkeypatch):
+    monkeypatch.setattr(search_module, "RESULT_CAP", 5)
+    monkeypatch.setattr(search_module, "CANDIDATES", 2)
+    make_article(
+        "Many passages",
+        sections=[{"heading": f"Part {n}", "body": "About Quokka."} for n in range(8)],
+    )
+    make_article("Few", sections=[{"heading": "Wombat", "body": "Wombat."}])
+
+    first = search("quokka", per_page=2)
+    beyond = search("quokka", page=99, per_page=2)
+    few = search("wombat", per_page=2)
+
+    assert (first.total, first.total_is_capped, first.num_pages) == (5, True, 3)
+    assert (beyond.page, len(beyond.hits), beyond.has_next) == (3, 1, False)
+    seen = [h.url for page in (1, 2, 3) for h in search("quokka", page=page, per_page=2).hits]
+    assert len(seen) == len(set(seen)) == 5
+    assert (few.total, few.total_is_capped, few.num_pages) == (1, False, 1)
+
+
+def test_title_and_heading_matches_rank_first_however_many_newer_passages_match(
+    monkeypatch,
+):
+    monkeypatch.setattr(search_module, "CANDIDATES", 3)
+    in_title = make_article("Zanzibar and the Gulf", summary="A lead on naval visits.", days_ago=9)
+    in_heading = make_article(
+        "Island logistics",
+        days_ago=8,
+        sections=[{"heading": "Zanzibar harbour", "body": "Ships called in the spring."}],
+    )
+    for n in range(6):
+        make_article(
+            f"Coastal patrols {n}",
+            sections=[{"heading": "Harbours", "body": f"Ships called at Zanzibar ({n})."}],
+        )
+
+    results = search("zanzibar", per_page=4)
+
+    assert results.total == 8 and not results.total_is_capped
+    assert {hit.url for hit in results.hits[:2]} == {
+        in_title.get_absolute_url(),
+        f"{in_heading.get_absolute_url()}#zanzibar-harbour",
+    }
+    assert all(hit.section_heading == "Harbours" for hit in results.hits[2:])
+    # The body-only passages follow newest first: all eight are reachable, once each.
+    seen = [h.url for page in (1, 2) for h in search("zanzibar", page=page, per_page=4).hits]
+    assert len(set(seen)) == 8
