@@ -49,6 +49,8 @@ class TaggedSection(TaggedItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_section_tag"),
         ]
+        # Related passages read "the newest passages carrying this tag".
+        indexes = [models.Index(fields=["tag", "id"], name="section_tag_newest")]
 
 
 class Article(models.Model):

@@ -8,11 +8,12 @@ fetched for a whole page at once.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
 
@@ -209,66 +210,87 @@ class RelatedPassage:
     published_at: datetime | None = field(default=None, compare=False)
 
 
-def related_passages(article, *, per_section=RELATED_PASSAGES_PER_SECTION):
+def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECTION):
     """
-    For every section of ``article``: up to ``per_section`` passages of other
-    published articles sharing its tags, most shared tags first (then the newer
-    article, then the earlier passage). One query for the whole article: a
-    self-join of the section tags, counted per pair of passages and ranked in
-    the database. For each tag only the newest RELATED_CANDIDATES_PER_TAG
-    passages carrying it are candidates, so a tag on half the corpus does not
-    make the join as large as the corpus. Returns {section id: [RelatedPassage, ...]}.
+    For every section of ``article`` (``sections``, with their tags
+    prefetched): up to ``per_section`` passages of other published articles
+    sharing its tags, most shared tags first, then the newer article, then the
+    earlier passage. Returns {section id: [RelatedPassage, ...]}.
+
+    One query, bounded whatever the size of the corpus: for each tag of the
+    page, the newest RELATED_CANDIDATES_PER_TAG passages carrying it (all of a
+    rare tag's, the newest of a common one), with their articles; the shared
+    tags are then counted for those few candidates.
     """
-    other_tagging = "tag__articles_taggedsection_items"
-    other = f"{other_tagging}__content_object"
-    newest_with_tag = (
-        TaggedSection.objects.filter(tag=OuterRef("tag"))
-        .order_by("-pk")
-        .values("pk")[:RELATED_CANDIDATES_PER_TAG]
-    )
-    pairs = (
-        TaggedSection.objects.filter(
-            content_object__article=article,
-            **{
-                f"{other}__article__in": published_articles().exclude(pk=article.pk),
-                f"{other_tagging}__pk__in": Subquery(newest_with_tag),
-            },
-        )
-        .values(section_id=F("content_object"), other_id=F(other))
-        .annotate(
-            shared=Count("tag"),
-            heading=F(f"{other}__heading"),
-            anchor=F(f"{other}__anchor"),
-            position=F(f"{other}__position"),
-            article_title=F(f"{other}__article__title"),
-            article_slug=F(f"{other}__article__slug"),
-            published_at=F(f"{other}__article__published_at"),
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("content_object"),
-                order_by=[
-                    F("shared").desc(),
-                    F("published_at").desc(),
-                    F("position").asc(),
-                    F("other_id").asc(),
-                ],
-            )
-        )
-        .filter(rank__lte=per_section)
-        .order_by("section_id", "rank")
-    )
+    tags_of = {section.pk: {tag.pk for tag in section.tags.all()} for section in sections}
+    tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
+    if not tag_ids:
+        return {}
+    candidates = {}  # passage id -> (its tag ids on this page, row)
+    for row in _candidate_passages(tag_ids, exclude_article=article):
+        tag_id, passage_id = row[0], row[1]
+        entry = candidates.setdefault(passage_id, (set(), row))
+        entry[0].add(tag_id)
     passages = {}
-    for row in pairs:
-        url = reverse("articles:detail", kwargs={"slug": row["article_slug"]})
-        passages.setdefault(row["section_id"], []).append(
-            RelatedPassage(
-                article_title=row["article_title"],
-                heading=row["heading"],
-                url=f"{url}#{row['anchor']}",
-                shared_tags=row["shared"],
-                published_at=row["published_at"],
+    for section_id, tags in tags_of.items():
+        ranked = []
+        for passage_tags, row in candidates.values():
+            shared = len(tags & passage_tags)
+            if shared:
+                _, passage_id, heading, anchor, position, title, slug, published_at = row
+                ranked.append((-shared, _newest_first(published_at), position, passage_id, row))
+        ranked.sort(key=lambda item: item[:4])
+        for negative_shared, _, _, _, row in ranked[:per_section]:
+            _, _, heading, anchor, _, title, slug, published_at = row
+            url = reverse("articles:detail", kwargs={"slug": slug})
+            passages.setdefault(section_id, []).append(
+                RelatedPassage(
+                    article_title=title,
+                    heading=heading,
+                    url=f"{url}#{anchor}",
+                    shared_tags=-negative_shared,
+                    published_at=_as_datetime(published_at),
+                )
             )
-        )
     return passages
+
+
+_CANDIDATES_PER_TAG_SQL = (
+    "SELECT * FROM (SELECT tag_id, content_object_id FROM {tagged_section} "
+    "WHERE tag_id = %s ORDER BY id DESC LIMIT {limit}) AS newest_{n}"
+)
+
+
+def _candidate_passages(tag_ids, *, exclude_article):
+    """(tag id, passage id, heading, anchor, position, article title, slug, published_at) rows."""
+    union = " UNION ALL ".join(
+        _CANDIDATES_PER_TAG_SQL.format(
+            tagged_section=TaggedSection._meta.db_table, limit=RELATED_CANDIDATES_PER_TAG, n=n
+        )
+        for n in range(len(tag_ids))
+    )
+    published_sql, published_params = published_articles().values("pk").query.sql_with_params()
+    sql = (
+        "SELECT candidate.tag_id, passage.id, passage.heading, passage.anchor, passage.position, "
+        "article.title, article.slug, article.published_at "
+        f"FROM ({union}) candidate "
+        f"JOIN {Section._meta.db_table} passage ON passage.id = candidate.content_object_id "
+        f"JOIN {Article._meta.db_table} article ON article.id = passage.article_id "
+        f"WHERE article.id <> %s AND article.id IN ({published_sql})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*tag_ids, exclude_article.pk, *published_params])
+        return cursor.fetchall()
+
+
+def _as_datetime(value):
+    if isinstance(value, str):  # SQLite returns raw text from a raw query
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _newest_first(published_at):
+    value = _as_datetime(published_at)
+    return -value.timestamp() if value is not None else 0

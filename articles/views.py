@@ -126,7 +126,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     """
     sections = list(selectors.sections_for_reading(article))
     targets = selectors.reference_targets(article)
-    related = selectors.related_passages(article)
+    related = selectors.related_passages(article, sections)
     for section in sections:
         # body_html was sanitized when saved; resolving only adds links we build.
         section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
