@@ -22,7 +22,7 @@ from .models import Article, CrossReference, Section, TaggedArticle, TaggedSecti
 RELATED_PASSAGES_PER_SECTION = 3
 # Candidates looked at per tag of a passage: every passage of a rarer tag, the
 # newest of a common one. Bounds the work whatever the size of the corpus.
-RELATED_CANDIDATES_PER_TAG = 200
+RELATED_CANDIDATES_PER_TAG = 100
 
 
 def published_articles():
@@ -87,7 +87,7 @@ def _tag_usage(*, slug=None):
     """
     only_this_tag = f"WHERE tagged.tag_id IN (SELECT id FROM {Tag._meta.db_table} WHERE slug = %s)"
     # The published rule comes from the one queryset that states it.
-    published_sql, published_params = published_articles().values("pk").query.sql_with_params()
+    published_sql, published_params = published_articles().order_by().values("pk").query.sql_with_params()
     sql = _TAG_USAGE_SQL.format(
         published=published_sql,
         tag=Tag._meta.db_table,
@@ -226,21 +226,23 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
     if not tag_ids:
         return {}
-    candidates = {}  # passage id -> (its tag ids on this page, row)
+    candidates = {}  # passage id -> [its tag ids on this page, tie-break key, row]
     for row in _candidate_passages(tag_ids, exclude_article=article):
         tag_id, passage_id = row[0], row[1]
-        entry = candidates.setdefault(passage_id, (set(), row))
-        entry[0].add(tag_id)
+        if passage_id not in candidates:
+            published_at = _as_datetime(row[7])
+            newest_first = -published_at.timestamp() if published_at else 0
+            candidates[passage_id] = [set(), (newest_first, row[4], passage_id), row]
+        candidates[passage_id][0].add(tag_id)
     passages = {}
     for section_id, tags in tags_of.items():
         ranked = []
-        for passage_tags, row in candidates.values():
+        for passage_tags, tie_break, row in candidates.values():
             shared = len(tags & passage_tags)
             if shared:
-                _, passage_id, heading, anchor, position, title, slug, published_at = row
-                ranked.append((-shared, _newest_first(published_at), position, passage_id, row))
-        ranked.sort(key=lambda item: item[:4])
-        for negative_shared, _, _, _, row in ranked[:per_section]:
+                ranked.append((-shared, tie_break, row))
+        ranked.sort(key=lambda item: item[:2])
+        for negative_shared, _, row in ranked[:per_section]:
             _, _, heading, anchor, _, title, slug, published_at = row
             url = reverse("articles:detail", kwargs={"slug": slug})
             passages.setdefault(section_id, []).append(
@@ -269,7 +271,7 @@ def _candidate_passages(tag_ids, *, exclude_article):
         )
         for n in range(len(tag_ids))
     )
-    published_sql, published_params = published_articles().values("pk").query.sql_with_params()
+    published_sql, published_params = published_articles().order_by().values("pk").query.sql_with_params()
     sql = (
         "SELECT candidate.tag_id, passage.id, passage.heading, passage.anchor, passage.position, "
         "article.title, article.slug, article.published_at "
@@ -289,8 +291,3 @@ def _as_datetime(value):
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
     return value
-
-
-def _newest_first(published_at):
-    value = _as_datetime(published_at)
-    return -value.timestamp() if value is not None else 0

@@ -163,14 +163,22 @@ def tag_detail(request, slug):
     tag = selectors.public_tag(slug)
     if tag is None:
         raise Http404("No published article carries this tag.")
+    # A common topic runs through thousands of passages: a page shows a page of
+    # the articles carrying it, with their passages.
+    paginator = Paginator(
+        selectors.articles_tagged(tag, with_tags=False), settings.ARTICLES_PER_PAGE
+    )
+    page = paginator.get_page(page_number(request.GET.get("page")))
+    articles = list(page.object_list)
     return render(
         request,
         "articles/tag_detail.html",
         {
             "tag": tag,
-            "articles": selectors.articles_tagged(tag, with_tags=False),
-            "passages": selectors.passages_tagged(tag),
-            "canonical_path": reverse("articles:tag", kwargs={"slug": tag.slug}),
+            "articles": articles,
+            "passages": selectors.passages_tagged(tag).filter(article__in=articles),
+            "pagination": pagination(request, number=page.number, num_pages=paginator.num_pages),
+            "canonical_path": page_path(request, page.number),
         },
     )
 

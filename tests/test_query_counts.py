@@ -28,7 +28,7 @@ EXPECTED = {
     "/articles/?page=2": 3,
     "article": 8,
     "/tags/": 1,
-    "/tags/alliances/": 3,  # tag with counts, articles, passages
+    "/tags/alliances/": 4,  # tag with counts, article count and page, their passages
     "/feed/": 2,  # articles, their tags
     "/tags/alliances/feed/": 3,  # tag, articles, their tags
     "/sitemap.xml": 3,  # count and page of articles, the tags with their usage

@@ -494,3 +494,22 @@ def test_section_without_tags_or_related_passages_renders(read, db):
     page = text_of(read(article.get_absolute_url()))
     assert '<h2 id="alone"' in page and '<h3 id="deeper"' in page
     assert "Related passages" not in page
+
+
+@pytest.mark.django_db
+def test_a_tag_page_is_paginated_by_article_with_their_passages(client, settings):
+    settings.ARTICLES_PER_PAGE = 10
+    for n in range(12):
+        make_article(
+            f"Harbour article {n:02d}",
+            days_ago=n + 1,
+            sections=[{"heading": f"Harbour passage {n:02d}", "tags": ["Harbours"]}],
+        )
+    first = client.get("/tags/harbours/").content.decode()
+    second = client.get("/tags/harbours/?page=2").content.decode()
+    assert "Harbour passage 00" in first and "Harbour passage 09" in first
+    assert "Harbour passage 10" not in first
+    assert "Harbour passage 10" in second and "Harbour passage 11" in second
+    assert "Harbour passage 00" not in second
+    assert "Page 1 of 2" in first and 'rel="next"' in first
+    assert client.get("/tags/harbours/?page=999").status_code == 200
