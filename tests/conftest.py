@@ -21,3 +21,17 @@ def imported_sources(db):
     from articles.models import Article
 
     return list(Article.objects.order_by("source_file"))
+
+
+@pytest.fixture
+def read(client):
+    """
+    GET as an anonymous reader, never served a page cached before the test
+    changed content (in a test transaction the on-commit version bump never runs).
+    """
+
+    def get(url, **params):
+        cache.clear()
+        return client.get(url, params or None)
+
+    return get

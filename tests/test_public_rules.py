@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
@@ -20,13 +19,6 @@ HIDDEN_TAG = "Embargoed topic"
 HIDDEN_HEADINGS = ("Draft Findings", "Embargoed Findings")
 
 
-@pytest.fixture
-def read(client):
-    def get(url, **params):
-        cache.clear()
-        return client.get(url, params or None)
-
-    return get
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.template.loader import get_template
 from django.test import RequestFactory
 from django.utils import timezone
@@ -19,15 +18,6 @@ G7 = "exploring-the-significance-of-military-diplomacy-in-g7-relations"
 SECURITY = "enhancing-global-security-through-international-defense-cooperation"
 
 
-@pytest.fixture
-def read(client):
-    """GET as an anonymous reader, never served a page cached before the test changed content."""
-
-    def get(url, **params):
-        cache.clear()
-        return client.get(url, params or None)
-
-    return get
 
 
 def text_of(response):
