@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -72,10 +73,14 @@ def _keep_shared_tags(article_tags, section_tags, exclude_article=None):
     for names in section_tags:
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-    in_use = TaggedSection.objects.filter(tag__name__in=list(counts))
+    elsewhere = TaggedSection.objects.filter(tag=OuterRef("pk"))
     if exclude_article is not None:
-        in_use = in_use.exclude(content_object__article=exclude_article)
-    for name in in_use.values_list("tag__name", flat=True):
+        elsewhere = elsewhere.exclude(content_object__article=exclude_article)
+    # Whether each tag is on some other passage already: one index probe per
+    # tag, not a read of every passage carrying it (that grew with the site).
+    for name in Tag.objects.filter(name__in=list(counts)).filter(Exists(elsewhere)).values_list(
+        "name", flat=True
+    ):
         counts[name] += 1
     keep = {name for name, n in counts.items() if n >= 2}
     return (
