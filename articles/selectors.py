@@ -272,10 +272,13 @@ def _candidate_passages(tag_ids, *, exclude_article):
         for n in range(len(tag_ids))
     )
     published_sql, published_params = published_articles().order_by().values("pk").query.sql_with_params()
+    # MATERIALIZED: gather the candidates first, then test each once against
+    # the published articles (not once per tag, as a planner may otherwise do).
     sql = (
+        f"WITH candidate AS MATERIALIZED ({union}) "
         "SELECT candidate.tag_id, passage.id, passage.heading, passage.anchor, passage.position, "
         "article.title, article.slug, article.published_at "
-        f"FROM ({union}) candidate "
+        "FROM candidate "
         f"JOIN {Section._meta.db_table} passage ON passage.id = candidate.content_object_id "
         f"JOIN {Article._meta.db_table} article ON article.id = passage.article_id "
         f"WHERE article.id <> %s AND article.id IN ({published_sql})"
