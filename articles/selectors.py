@@ -87,7 +87,9 @@ def _tag_usage(*, slug=None):
     """
     only_this_tag = f"WHERE tagged.tag_id IN (SELECT id FROM {Tag._meta.db_table} WHERE slug = %s)"
     # The published rule comes from the one queryset that states it.
-    published_sql, published_params = published_articles().order_by().values("pk").query.sql_with_params()
+    published_sql, published_params = (
+        published_articles().order_by().values("pk").query.sql_with_params()
+    )
     sql = _TAG_USAGE_SQL.format(
         published=published_sql,
         tag=Tag._meta.db_table,
@@ -271,7 +273,9 @@ def _candidate_passages(tag_ids, *, exclude_article):
         )
         for n in range(len(tag_ids))
     )
-    published_sql, published_params = published_articles().order_by().values("pk").query.sql_with_params()
+    published_sql, published_params = (
+        published_articles().order_by().values("pk").query.sql_with_params()
+    )
     # MATERIALIZED: gather the candidates first, then test each once against
     # the published articles (not once per tag, as a planner may otherwise do).
     sql = (

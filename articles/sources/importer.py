@@ -39,6 +39,7 @@ def source_digest(data):
 
 # --- Digests of what is in the database --------------------------------------------
 
+
 def content_digest(article):
     """A digest of an article's editable content, to notice an editor's changes."""
     h = hashlib.sha256()
@@ -60,6 +61,7 @@ def content_digest(article):
 
 # --- The service -----------------------------------------------------------------
 
+
 def _find_existing(filename, outline):
     by_source = Article.objects.filter(source_file=filename).first()
     if by_source is not None:
@@ -78,8 +80,10 @@ def _keep_shared_tags(article_tags, section_tags, exclude_article=None):
         elsewhere = elsewhere.exclude(content_object__article=exclude_article)
     # Whether each tag is on some other passage already: one index probe per
     # tag, not a read of every passage carrying it (that grew with the site).
-    for name in Tag.objects.filter(name__in=list(counts)).filter(Exists(elsewhere)).values_list(
-        "name", flat=True
+    for name in (
+        Tag.objects.filter(name__in=list(counts))
+        .filter(Exists(elsewhere))
+        .values_list("name", flat=True)
     ):
         counts[name] += 1
     keep = {name for name, n in counts.items() if n >= 2}
@@ -182,17 +186,24 @@ def import_source(*, data, filename, force=False, dry_run=False, publish=True):
         existing = _find_existing(filename, outline)
         if existing is not None and not force:
             if existing.source_digest == digest and existing.source_file == filename:
-                return ImportResult(filename, "unchanged", outline.title, existing,
-                                    existing.sections.count())
+                return ImportResult(
+                    filename, "unchanged", outline.title, existing, existing.sections.count()
+                )
             if not existing.source_file:
                 return ImportResult(
-                    filename, "skipped", outline.title, existing,
+                    filename,
+                    "skipped",
+                    outline.title,
+                    existing,
                     message=f"an article titled “{existing.title}” exists and was not imported "
                     "from a file; use --force to replace it",
                 )
             if content_digest(existing) != existing.imported_content_digest:
                 return ImportResult(
-                    filename, "skipped", outline.title, existing,
+                    filename,
+                    "skipped",
+                    outline.title,
+                    existing,
                     message="changed by an editor since it was imported; use --force to overwrite",
                 )
         action = "updated" if existing is not None else "created"
@@ -200,9 +211,16 @@ def import_source(*, data, filename, force=False, dry_run=False, publish=True):
             outline=outline, filename=filename, digest=digest, existing=existing, publish=publish
         )
         result = ImportResult(
-            filename, action, outline.title, article, len(outline.sections),
-            tags=sorted(Tag.objects.filter(articles_taggedsection_items__content_object__article=article)
-                        .values_list("name", flat=True).distinct()),
+            filename,
+            action,
+            outline.title,
+            article,
+            len(outline.sections),
+            tags=sorted(
+                Tag.objects.filter(articles_taggedsection_items__content_object__article=article)
+                .values_list("name", flat=True)
+                .distinct()
+            ),
         )
         if dry_run:
             transaction.set_rollback(True)
