@@ -7,6 +7,8 @@ lists prefetch their tags, and per-passage data (tags, related passages) is
 fetched for a whole page at once.
 """
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -228,23 +230,29 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
     if not tag_ids:
         return {}
-    candidates = {}  # passage id -> [its tag ids on this page, tie-break key, row]
+    candidates = {}  # passage id -> (tie-break key, row)
+    carrying = {}  # tag id -> ids of the candidate passages carrying it
     for row in _candidate_passages(tag_ids, exclude_article=article):
         tag_id, passage_id = row[0], row[1]
         if passage_id not in candidates:
             published_at = _as_datetime(row[7])
             newest_first = -published_at.timestamp() if published_at else 0
-            candidates[passage_id] = [set(), (newest_first, row[4], passage_id), row]
-        candidates[passage_id][0].add(tag_id)
+            candidates[passage_id] = ((newest_first, row[4], passage_id), row)
+        carrying.setdefault(tag_id, []).append(passage_id)
     passages = {}
     for section_id, tags in tags_of.items():
-        ranked = []
-        for passage_tags, tie_break, row in candidates.values():
-            shared = len(tags & passage_tags)
-            if shared:
-                ranked.append((-shared, tie_break, row))
-        ranked.sort(key=lambda item: item[:2])
-        for negative_shared, _, row in ranked[:per_section]:
+        shared = Counter()
+        for tag_id in tags:
+            shared.update(carrying.get(tag_id, ()))
+        ranked = heapq.nsmallest(
+            per_section,
+            (
+                (-count, candidates[passage_id][0], passage_id)
+                for passage_id, count in shared.items()
+            ),
+        )
+        for negative_shared, _, passage_id in ranked:
+            row = candidates[passage_id][1]
             _, _, heading, anchor, _, title, slug, published_at = row
             url = reverse("articles:detail", kwargs={"slug": slug})
             passages.setdefault(section_id, []).append(
