@@ -24,10 +24,6 @@ class ArticleQuerySet(models.QuerySet):
         """What anonymous readers may see: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
-    def named_by(self, reference):
-        """The article a cross-reference names, by its title or by its slug."""
-        return self.filter(Q(title_key=reference.target_key) | Q(slug=reference.target_slug))
-
 
 class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
