@@ -235,26 +235,29 @@ class ArticleAdmin(VersionAdmin):
 
     # -- Actions
 
-    @admin.action(description="Publish the selected articles now", permissions=["publish"])
-    def publish_articles(self, request, queryset):
+    def _change_status(self, request, queryset, *, change, comment):
+        """Apply ``change`` to each selected article, as one revision by this user."""
         count = 0
         with reversion.create_revision():
             reversion.set_user(request.user)
-            reversion.set_comment("Published.")
+            reversion.set_comment(comment)
             for article in queryset:
-                services.publish(article=article)
+                change(article=article)
                 count += 1
+        return count
+
+    @admin.action(description="Publish the selected articles now", permissions=["publish"])
+    def publish_articles(self, request, queryset):
+        count = self._change_status(
+            request, queryset, change=services.publish, comment="Published."
+        )
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish the selected articles", permissions=["publish"])
     def unpublish_articles(self, request, queryset):
-        count = 0
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            reversion.set_comment("Unpublished.")
-            for article in queryset:
-                services.unpublish(article=article)
-                count += 1
+        count = self._change_status(
+            request, queryset, change=services.unpublish, comment="Unpublished."
+        )
         self.message_user(request, f"Unpublished {count} article(s); they are drafts now.")
 
     @admin.action(description="Schedule the selected articles…", permissions=["publish"])
