@@ -12,8 +12,8 @@ from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
 
 from articles import caching
 
@@ -91,6 +91,69 @@ def _is_excluded(path):
     return any(path.startswith(prefix) for prefix in settings.PAGE_CACHE_EXCLUDED_PATHS)
 
 
+def _page_key(version, request):
+    url = request.build_absolute_uri()
+    return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def _public_headers(request, response, *, max_age):
+    """Short shared caching for pages anyone may see; Vary: Cookie keeps editors apart."""
+    patch_vary_headers(response, ["Cookie"])
+    if max_age is None or response.has_header("Cache-Control"):
+        return
+    browser_max_age = min(settings.PAGE_BROWSER_MAX_AGE, int(max_age))
+    patch_cache_control(response, public=True, max_age=browser_max_age)
+
+
+def _cached_page(request, key, now):
+    """The stored page for ``key`` as a response (X-Cache: hit), or None."""
+    entry = caching.safe_cache_call("reading a cached page", "get", key)
+    if entry is None or entry["expires"] <= now:
+        return None
+    response = HttpResponse(entry["content"], status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    _public_headers(request, response, max_age=entry["expires"] - now)
+    response["X-Cache"] = "hit"
+    return response
+
+
+class CachedPageFastPathMiddleware:
+    """
+    Serve a stored page to a reader who has no session before the session,
+    CSRF, authentication and message middleware run: without a session
+    cookie nobody is logged in, so the page every anonymous reader gets is
+    the right one. Misses, and requests that carry a session, go on to
+    PageCacheMiddleware below, which decides and stores.
+
+    Sits right after WhiteNoise; answers conditional requests itself because
+    ConditionalGetMiddleware is further down.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not _is_excluded(request.path_info)
+        ):
+            version = caching.content_version()
+            if version is not None:
+                response = _cached_page(
+                    request, _page_key(version, request), timezone.now().timestamp()
+                )
+                if response is not None:
+                    return get_conditional_response(
+                        request,
+                        etag=response.get("ETag"),
+                        last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+                        response=response,
+                    )
+        return self.get_response(request)
+
+
 class PageCacheMiddleware:
     """
     Serve anonymous GET/HEAD pages from the shared cache, keyed on the content
@@ -124,19 +187,14 @@ class PageCacheMiddleware:
         version = caching.content_version()
         if version is None:  # cache unreachable: serve uncached
             response = self.get_response(request)
-            self._public_headers(request, response, max_age=None)
+            _public_headers(request, response, max_age=None)
             response["X-Cache"] = "off"
             return response
 
-        key = self._key(version, request)
+        key = _page_key(version, request)
         now = timezone.now().timestamp()
-        entry = caching.safe_cache_call("reading a cached page", "get", key)
-        if entry is not None and entry["expires"] > now:
-            response = HttpResponse(entry["content"], status=entry["status"])
-            for name, value in entry["headers"]:
-                response[name] = value
-            self._public_headers(request, response, max_age=entry["expires"] - now)
-            response["X-Cache"] = "hit"
+        response = _cached_page(request, key, now)
+        if response is not None:
             return response
 
         try:
@@ -159,16 +217,11 @@ class PageCacheMiddleware:
                 "expires": now + lifetime,
             }
             caching.safe_cache_call("storing a page", "set", key, entry, lifetime)
-            self._public_headers(request, response, max_age=lifetime)
+            _public_headers(request, response, max_age=lifetime)
         else:
-            self._public_headers(request, response, max_age=None)
+            _public_headers(request, response, max_age=None)
         response["X-Cache"] = "miss"
         return response
-
-    @staticmethod
-    def _key(version, request):
-        url = request.build_absolute_uri()
-        return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
 
     @staticmethod
     def _storable(request, response):
@@ -190,12 +243,3 @@ class PageCacheMiddleware:
         if session is not None and session.modified:
             return False
         return not isinstance(getattr(request, "_csp_nonce", None), str)
-
-    @staticmethod
-    def _public_headers(request, response, *, max_age):
-        """Short shared caching for pages anyone may see; Vary: Cookie keeps editors apart."""
-        patch_vary_headers(response, ["Cookie"])
-        if max_age is None or response.has_header("Cache-Control"):
-            return
-        browser_max_age = min(settings.PAGE_BROWSER_MAX_AGE, int(max_age))
-        patch_cache_control(response, public=True, max_age=browser_max_age)

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A stored page for a reader without a session, before any per-user middleware.
+    "milcoop_site.middleware.CachedPageFastPathMiddleware",
     # Database unreachable → a plain 503 with Retry-After, never a traceback.
     "milcoop_site.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -10,6 +10,8 @@ so they pin the cache's behaviour, not the templates'.
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -180,6 +182,27 @@ def test_logged_in_staff_always_get_a_fresh_private_page(client, article, saved)
     assert response["X-Cache"] == "bypass"
     assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"]
     assert "Cookie" in response["Vary"]
+
+
+def test_a_reader_without_a_session_is_served_before_the_per_user_middleware(
+    client, article, monkeypatch
+):
+    client.get("/page/")
+
+    def no_session_work(self, request):
+        raise AssertionError("a cache hit for a reader without a session loaded a session")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", no_session_work)
+    hit = client.get("/page/")
+    assert hit["X-Cache"] == "hit"
+    assert "Naval staff talks" in hit.text
+    assert client.get("/page/", headers={"if-none-match": hit["ETag"]}).status_code == 304
+
+
+def test_a_reader_with_an_anonymous_session_cookie_still_gets_the_cached_page(client, article):
+    client.get("/page/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    assert client.get("/page/")["X-Cache"] == "hit"
 
 
 def test_staff_pages_never_reach_the_anonymous_cache(client, article):
