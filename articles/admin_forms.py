@@ -15,7 +15,7 @@ MAX_SOURCE_BYTES = 1024 * 1024
 
 TAG_HELP = (
     "Topics, separated by commas; a name with a space or comma can be written in "
-    "double quotes. Existing tags are suggested as you type the first one."
+    "double quotes. Existing tags are suggested as you type."
 )
 
 
@@ -23,7 +23,18 @@ class TagNamesWidget(TagWidget):
     """A comma-separated text input that offers the site's tag names (one shared <datalist>)."""
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"list": TAG_DATALIST_ID, "autocomplete": "off", **(attrs or {})})
+        super().__init__(
+            attrs={
+                "list": TAG_DATALIST_ID,
+                "autocomplete": "off",
+                "data-tag-suggestions": "",
+                **(attrs or {}),
+            }
+        )
+
+    class Media:
+        # Completes every name in the field, not only the first (the datalist alone can't).
+        js = ["js/tag-suggestions.js"]
 
 
 def prefetched_tags(instance):
