@@ -9,13 +9,11 @@ fetched for a whole page at once.
 
 import heapq
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
 
@@ -211,7 +209,6 @@ class RelatedPassage:
     heading: str
     url: str
     shared_tags: int
-    published_at: datetime | None = field(default=None, compare=False)
 
 
 def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECTION):
@@ -226,19 +223,20 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     rare tag's, the newest of a common one), with their articles; the shared
     tags are then counted for those few candidates.
     """
-    tags_of = {section.pk: {tag.pk for tag in section.tags.all()} for section in sections}
+    tags_of = {section.pk: [tag.pk for tag in section.tags.all()] for section in sections}
     tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
     if not tag_ids:
         return {}
-    candidates = {}  # passage id -> (tie-break key, row)
+    # The rows come newest article first, then earlier passage: a passage's
+    # first row number is its place among equally shared candidates.
+    first_row = {}  # passage id -> (row number, row)
     carrying = {}  # tag id -> ids of the candidate passages carrying it
-    for row in _candidate_passages(tag_ids, exclude_article=article):
+    for number, row in enumerate(_candidate_passages(tag_ids, exclude_article=article)):
         tag_id, passage_id = row[0], row[1]
-        if passage_id not in candidates:
-            published_at = _as_datetime(row[7])
-            newest_first = -published_at.timestamp() if published_at else 0
-            candidates[passage_id] = ((newest_first, row[4], passage_id), row)
+        if passage_id not in first_row:
+            first_row[passage_id] = (number, row)
         carrying.setdefault(tag_id, []).append(passage_id)
+    article_urls = {}
     passages = {}
     for section_id, tags in tags_of.items():
         shared = Counter()
@@ -247,21 +245,21 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
         ranked = heapq.nsmallest(
             per_section,
             (
-                (-count, candidates[passage_id][0], passage_id)
+                (-count, first_row[passage_id][0], passage_id)
                 for passage_id, count in shared.items()
             ),
         )
         for negative_shared, _, passage_id in ranked:
-            row = candidates[passage_id][1]
-            _, _, heading, anchor, _, title, slug, published_at = row
-            url = reverse("articles:detail", kwargs={"slug": slug})
+            _, _, heading, anchor, title, slug = first_row[passage_id][1]
+            url = article_urls.get(slug)
+            if url is None:
+                url = article_urls[slug] = reverse("articles:detail", kwargs={"slug": slug})
             passages.setdefault(section_id, []).append(
                 RelatedPassage(
                     article_title=title,
                     heading=heading,
                     url=f"{url}#{anchor}",
                     shared_tags=-negative_shared,
-                    published_at=_as_datetime(published_at),
                 )
             )
     return passages
@@ -274,7 +272,10 @@ _CANDIDATES_PER_TAG_SQL = (
 
 
 def _candidate_passages(tag_ids, *, exclude_article):
-    """(tag id, passage id, heading, anchor, position, article title, slug, published_at) rows."""
+    """
+    (tag id, passage id, heading, anchor, article title, slug) rows, the newest
+    article first, then the earlier passage.
+    """
     union = " UNION ALL ".join(
         _CANDIDATES_PER_TAG_SQL.format(
             tagged_section=TaggedSection._meta.db_table, limit=RELATED_CANDIDATES_PER_TAG, n=n
@@ -288,21 +289,14 @@ def _candidate_passages(tag_ids, *, exclude_article):
     # the published articles (not once per tag, as a planner may otherwise do).
     sql = (
         f"WITH candidate AS MATERIALIZED ({union}) "
-        "SELECT candidate.tag_id, passage.id, passage.heading, passage.anchor, passage.position, "
-        "article.title, article.slug, article.published_at "
+        "SELECT candidate.tag_id, passage.id, passage.heading, passage.anchor, "
+        "article.title, article.slug "
         "FROM candidate "
         f"JOIN {Section._meta.db_table} passage ON passage.id = candidate.content_object_id "
         f"JOIN {Article._meta.db_table} article ON article.id = passage.article_id "
-        f"WHERE article.id <> %s AND article.id IN ({published_sql})"
+        f"WHERE article.id <> %s AND article.id IN ({published_sql}) "
+        "ORDER BY article.published_at DESC, passage.position, passage.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*tag_ids, exclude_article.pk, *published_params])
         return cursor.fetchall()
-
-
-def _as_datetime(value):
-    if isinstance(value, str):  # SQLite returns raw text from a raw query
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
-    return value
