@@ -6,6 +6,7 @@ preview views, which pass a banner and ask for the page not to be indexed.
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -68,6 +69,28 @@ class ContentsEntry:
     children: list = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Topic:
+    """A tag as the article page links it: its name and the address of its page."""
+
+    name: str
+    url: str
+
+
+def topics(tags, urls):
+    """
+    ``tags`` by name, as links. ``urls`` (slug → address) is shared by the
+    whole page, so each tag's address is reversed once, not once per passage.
+    """
+    links = []
+    for tag in sorted(tags, key=attrgetter("name")):
+        url = urls.get(tag.slug)
+        if url is None:
+            url = urls[tag.slug] = reverse("articles:tag", kwargs={"slug": tag.slug})
+        links.append(Topic(tag.name, url))
+    return links
+
+
 def table_of_contents(sections):
     """Sections nested by level: each level 3 under the level 2 before it."""
     entries = []
@@ -127,9 +150,11 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     sections = list(selectors.sections_for_reading(article))
     targets = selectors.reference_targets(article)
     related = selectors.related_passages(article, sections)
+    tag_urls = {}
     for section in sections:
         # body_html was sanitized when saved; resolving only adds links we build.
         section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
+        section.topics = topics(section.tags.all(), tag_urls)
         section.related_passages = related.get(section.pk, [])
     lead = mark_safe(resolve_reference_markers(article.summary_html, targets))
     previous, following = selectors.neighbours(article)
@@ -139,6 +164,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
         {
             "article": article,
             "lead": lead,
+            "topics": topics(article.tags.all(), tag_urls),
             "sections": sections,
             "contents": table_of_contents(sections),
             "referenced_by": list(selectors.referenced_by(article)),
