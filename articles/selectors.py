@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
@@ -154,8 +154,18 @@ def published_article(slug):
 
 
 def sections_for_reading(article):
+    """
+    The article's sections in order, each with ``tag_list``: its tags. The
+    Markdown source is left out: the page shows the HTML rendered from it.
+    """
+    # to_attr: a plain list per section. Without it, Django asks taggit for a
+    # fresh queryset for every section to hold the prefetched tags, which costs
+    # more than the prefetch query itself.
     return (
-        Section.objects.filter(article=article).order_by("position", "pk").prefetch_related("tags")
+        Section.objects.filter(article=article)
+        .order_by("position", "pk")
+        .defer("body")
+        .prefetch_related(Prefetch("tags", to_attr="tag_list"))
     )
 
 
@@ -213,8 +223,8 @@ class RelatedPassage:
 
 def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECTION):
     """
-    For every section of ``article`` (``sections``, with their tags
-    prefetched): up to ``per_section`` passages of other published articles
+    For every section of ``article`` (``sections``, each with its
+    ``tag_list``, as ``sections_for_reading`` gives them): up to ``per_section`` passages of other published articles
     sharing its tags, most shared tags first, then the newer article, then the
     earlier passage. Returns {section id: [RelatedPassage, ...]}.
 
@@ -223,7 +233,7 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     rare tag's, the newest of a common one), with their articles; the shared
     tags are then counted for those few candidates.
     """
-    tags_of = {section.pk: [tag.pk for tag in section.tags.all()] for section in sections}
+    tags_of = {section.pk: [tag.pk for tag in section.tag_list] for section in sections}
     tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
     if not tag_ids:
         return {}

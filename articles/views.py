@@ -154,7 +154,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     for section in sections:
         # body_html was sanitized when saved; resolving only adds links we build.
         section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
-        section.topics = topics(section.tags.all(), tag_urls)
+        section.topics = topics(section.tag_list, tag_urls)
         section.related_passages = related.get(section.pk, [])
     lead = mark_safe(resolve_reference_markers(article.summary_html, targets))
     previous, following = selectors.neighbours(article)
