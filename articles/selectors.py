@@ -11,8 +11,8 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
@@ -27,6 +27,16 @@ RELATED_CANDIDATES_PER_TAG = 100
 
 def published_articles():
     return Article.objects.published()
+
+
+def _is_published(article):
+    """
+    True where the article at ``article`` (a path from the outer query's rows)
+    is published. ``pk__in=published_articles()`` would have SQLite list every
+    published article (all 10,000 of them) for each query; a correlated EXISTS
+    looks up only the articles of the rows at hand.
+    """
+    return Exists(published_articles().filter(pk=OuterRef(article)))
 
 
 # --- Lists -----------------------------------------------------------------------
@@ -172,7 +182,9 @@ def sections_for_reading(article):
 def reference_targets(article):
     """Normalised title → public URL, for this article's references to published articles."""
     rows = (
-        CrossReference.objects.filter(source_article=article, target__in=published_articles())
+        CrossReference.objects.filter(source_article=article)
+        .filter(_is_published("target"))
+        .order_by()
         .values_list("target_key", "target__slug")
         .distinct()
     )
@@ -182,9 +194,11 @@ def reference_targets(article):
 def referenced_by(article):
     """Published articles with a cross-reference to this one, each once."""
     sources = CrossReference.objects.filter(target=article).values("source_article")
+    # From the few articles citing this one, each tested for being published;
+    # not from every published article, each tested for citing it.
     return (
-        published_articles()
-        .filter(pk__in=sources)
+        Article.objects.filter(pk__in=sources)
+        .filter(_is_published("pk"))
         .exclude(pk=article.pk)
         .order_by("-published_at", "-pk")
         .only("title", "slug", "published_at")
@@ -201,7 +215,8 @@ def neighbours(article):
     candidates = published_articles().exclude(pk=pk)
     previous_pk = candidates.filter(earlier).order_by("-published_at", "-pk").values("pk")[:1]
     next_pk = candidates.filter(later).order_by("published_at", "pk").values("pk")[:1]
-    found = candidates.filter(Q(pk__in=previous_pk) | Q(pk__in=next_pk)).only(
+    # Each subquery gives one published article (or none): two lookups by key.
+    found = Article.objects.filter(Q(pk=Subquery(previous_pk)) | Q(pk=Subquery(next_pk))).only(
         "title", "slug", "published_at"
     )
     previous = following = None
@@ -275,38 +290,37 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     return passages
 
 
-_CANDIDATES_PER_TAG_SQL = (
-    "SELECT * FROM (SELECT tag_id, content_object_id FROM {tagged_section} "
+_NEWEST_TAGGINGS_SQL = (
+    "SELECT * FROM (SELECT id FROM {tagged_section} "
     "WHERE tag_id = %s ORDER BY id DESC LIMIT {limit}) AS newest_{n}"
 )
 
 
 def _candidate_passages(tag_ids, *, exclude_article):
     """
-    (tag id, passage id, heading, anchor, article title, slug) rows, the newest
-    article first, then the earlier passage.
+    (tag id, passage id, heading, anchor, article title, slug) rows for the
+    newest taggings of each tag in published articles other than
+    ``exclude_article``: the newest article first, then the earlier passage.
     """
-    union = " UNION ALL ".join(
-        _CANDIDATES_PER_TAG_SQL.format(
+    newest = " UNION ALL ".join(
+        _NEWEST_TAGGINGS_SQL.format(
             tagged_section=TaggedSection._meta.db_table, limit=RELATED_CANDIDATES_PER_TAG, n=n
         )
         for n in range(len(tag_ids))
     )
-    published_sql, published_params = (
-        published_articles().order_by().values("pk").query.sql_with_params()
+    return (
+        TaggedSection.objects.filter(pk__in=RawSQL(newest, tag_ids))
+        .filter(_is_published("content_object__article"))
+        .exclude(content_object__article=exclude_article)
+        .order_by(
+            "-content_object__article__published_at", "content_object__position", "content_object"
+        )
+        .values_list(
+            "tag",
+            "content_object",
+            "content_object__heading",
+            "content_object__anchor",
+            "content_object__article__title",
+            "content_object__article__slug",
+        )
     )
-    # MATERIALIZED: gather the candidates first, then test each once against
-    # the published articles (not once per tag, as a planner may otherwise do).
-    sql = (
-        f"WITH candidate AS MATERIALIZED ({union}) "
-        "SELECT candidate.tag_id, passage.id, passage.heading, passage.anchor, "
-        "article.title, article.slug "
-        "FROM candidate "
-        f"JOIN {Section._meta.db_table} passage ON passage.id = candidate.content_object_id "
-        f"JOIN {Article._meta.db_table} article ON article.id = passage.article_id "
-        f"WHERE article.id <> %s AND article.id IN ({published_sql}) "
-        "ORDER BY article.published_at DESC, passage.position, passage.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*tag_ids, exclude_article.pk, *published_params])
-        return cursor.fetchall()
