@@ -210,11 +210,15 @@ def neighbours(article):
     if article.published_at is None:
         return None, None
     when, pk = article.published_at, article.pk
-    earlier = Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk)
-    later = Q(published_at__gt=when) | Q(published_at=when, pk__gt=pk)
-    candidates = published_articles().exclude(pk=pk)
-    previous_pk = candidates.filter(earlier).order_by("-published_at", "-pk").values("pk")[:1]
-    next_pk = candidates.filter(later).order_by("published_at", "pk").values("pk")[:1]
+    # Each side is bounded by this article's date first (then by the published
+    # rule): SQLite walks the date index from here to the first published
+    # neighbour, not from the newest or the oldest article to here.
+    earlier = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=pk))
+    later = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=pk))
+    before = Article.objects.filter(earlier).published().exclude(pk=pk)
+    after = Article.objects.filter(later).published().exclude(pk=pk)
+    previous_pk = before.order_by("-published_at", "-pk").values("pk")[:1]
+    next_pk = after.order_by("published_at", "pk").values("pk")[:1]
     # Each subquery gives one published article (or none): two lookups by key.
     found = Article.objects.filter(Q(pk=Subquery(previous_pk)) | Q(pk=Subquery(next_pk))).only(
         "title", "slug", "published_at"
