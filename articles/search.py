@@ -12,8 +12,9 @@ scheduled date coming round needs no re-indexing: only what
 ``Article.objects.published()`` admits at query time is ever returned.
 
 User input never reaches the engine's query syntax unchecked. On SQLite
-each word becomes a quoted FTS5 string; on PostgreSQL the text goes through
-``websearch_to_tsquery``, which accepts anything. Snippets are highlighted
+each word becomes a quoted FTS5 string, the last one a prefix when it is
+not a whole word of the index (still being typed); on PostgreSQL the text
+goes through ``websearch_to_tsquery``, which accepts anything. Snippets are highlighted
 with private-use sentinel characters, then the whole snippet is escaped and
 only the sentinels become ``<mark>`` tags, so document text cannot inject
 markup.
@@ -37,6 +38,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
@@ -110,8 +112,9 @@ def search(query, *, page=1, per_page=None):
     One page of published passages matching ``query``, best first.
 
     Never raises on user input; an empty query, or one without a single word
-    in it, returns empty results without touching the database. Two queries
-    at most: a count, then the page (an out-of-range page is clamped).
+    in it, returns empty results without touching the database. On SQLite
+    two statements (is the last word a whole word? then the count and the
+    page together); an out-of-range page is clamped, at one more.
 
     ``total`` counts up to ``RESULT_CAP``; when more match, ``total`` is the
     cap, ``total_is_capped`` is set and pages run up to the cap.
@@ -129,27 +132,20 @@ def search(query, *, page=1, per_page=None):
     if backend is None or not terms:
         return SearchResults(query=cleaned)
 
-    published_sql, published_params = _published_articles()
     with connection.cursor() as cursor:
-        total = backend.count(
-            cursor, cleaned, terms, published_sql, published_params, limit=RESULT_CAP + 1
-        )
+        expression = backend.expression(cursor, cleaned, terms)
+        total, rows = backend.page(cursor, expression, limit=per_page, offset=(page - 1) * per_page)
         capped = total > RESULT_CAP
         total = min(total, RESULT_CAP)
         num_pages = max(1, math.ceil(total / per_page))
-        page = min(page, num_pages)
-        rows = []
-        if total:
-            rows = backend.page(
-                cursor,
-                cleaned,
-                terms,
-                published_sql,
-                published_params,
-                # The last page stops at the count, though the ranking runs past it.
-                limit=min(per_page, total - (page - 1) * per_page),
-                offset=(page - 1) * per_page,
+        if page > num_pages:
+            # Out of range: show the last page (a second statement, only then).
+            page = num_pages
+            _total, rows = backend.page(
+                cursor, expression, limit=per_page, offset=(page - 1) * per_page
             )
+    # The ranking runs past the cap; the last page stops at it.
+    rows = rows[: max(0, total - (page - 1) * per_page)]
     hits = [_hit(*row) for row in rows]
     return SearchResults(
         query=cleaned,
@@ -200,6 +196,25 @@ def index_sections(sections):
     if backend is not None and rows:
         with connection.cursor() as cursor:
             backend.index_sections(cursor, rows)
+
+
+def index_new(*, articles=(), sections=()):
+    """
+    Index articles and sections just created, in bulk (an import): ``articles``
+    as (id, title, indexed summary), ``sections`` as (id, article id, article
+    title, heading, indexed body), the texts made by ``indexable``.
+    """
+    backend = _backend()
+    if backend is None:
+        return
+    rows = [(-pk, pk, None, title, "", summary, "") for pk, title, summary in articles]
+    rows += [
+        (pk, article_id, pk, title, heading, "", body)
+        for pk, article_id, title, heading, body in sections
+    ]
+    if rows:
+        with connection.cursor() as cursor:
+            backend.insert_many(cursor, rows)
 
 
 def unindex_section(section):
@@ -281,72 +296,79 @@ class SQLiteBackend:
     entry = f"{TABLE}_entry"
     # bm25 weights, in column order: title, heading, summary, body.
     rank = f"bm25({TABLE}, 8.0, 6.0, 2.0, 1.0)"
-    matches = (
-        f"FROM {TABLE} CROSS JOIN {TABLE}_entry AS e ON e.id = {TABLE}.rowid "
-        f"WHERE {TABLE} MATCH %s AND e.article_id IN ({{published}})"
-    )
 
-    def match_expression(self, terms):
+    def expression(self, cursor, cleaned, terms):
+        """(every word anywhere, every word in the title or a heading) as FTS5 queries."""
         quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
-        if len(terms[-1]) >= 3:
-            quoted[-1] += "*"  # words still being typed match too
-        return " ".join(quoted)
+        # A word still being typed ("coop", "peacekee") matches as a prefix. A
+        # whole word does not: a prefix costs FTS5 a merge of every matching
+        # word's postings on each lookup, tens of milliseconds for a common
+        # word, and the stemmer already matches its other forms.
+        if len(terms[-1]) >= 3 and not self._indexed(cursor, quoted[-1]):
+            quoted[-1] += "*"
+        match = " ".join(quoted)
+        return match, f"{{title heading}} : ({match})"
 
-    def heading_expression(self, terms):
-        """Every word in the title or the heading."""
-        return f"{{title heading}} : ({self.match_expression(terms)})"
+    def _indexed(self, cursor, word):
+        cursor.execute(f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT 1", [word])
+        return cursor.fetchone() is not None
 
-    def count(self, cursor, cleaned, terms, published_sql, published_params, *, limit):
-        # Without an ORDER BY, FTS5 streams matches and the LIMIT stops it.
-        cursor.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 "
-            + self.matches.format(published=published_sql)
-            + " LIMIT %s)",
-            [self.match_expression(terms), *published_params, limit],
-        )
-        return cursor.fetchone()[0]
+    def page(self, cursor, expression, *, limit, offset):
+        """
+        (matches counted up to RESULT_CAP + CANDIDATES, the page's rows), in one statement.
 
-    def page(self, cursor, cleaned, terms, published_sql, published_params, *, limit, offset):
-        # Two tiers, each the newest matches: (0) CANDIDATES with every word in
-        # the title or a heading, by bm25; (1) the rest up to the cap, unscored,
-        # newest article first and each article's passages in order (bm25 also
-        # reads every match of each word once per cursor, for its IDF). Then
-        # snippets for the page only.
-        match = self.match_expression(terms)
+        Two tiers, each the newest published matches: (0) CANDIDATES with
+        every word in the title or a heading, by bm25; (1) the rest, unscored,
+        newest article first and each article's passages in order. The second
+        tier is also the count: it reads the newest RESULT_CAP + CANDIDATES
+        matches, so fewer means that is all of them. Snippets for the page only.
+        """
+        match, heading_match = expression
+        # Published is probed per match (a primary-key lookup): the IN list of
+        # every published article costs more to build than the probes of a page.
+        published_sql, published_params = _published_article("e.article_id")
         newest = (
             f"SELECT {TABLE}.rowid AS id, e.article_id, {{score}} AS score "
-            + self.matches.format(published=published_sql)
-            + f" ORDER BY {TABLE}.rowid DESC LIMIT %s"
-        )
-        # A prefix term costs FTS5 a merge of every matching word's postings on
-        # each lookup: snippets try whole words first, and the prefix only for
-        # a passage found through it.
-        snippet = (
-            f"(SELECT snippet({TABLE}, CASE WHEN top.id < 0 THEN 2 ELSE 3 END, %s, %s, '…', 24) "
-            f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid = top.id)"
+            f"FROM {TABLE} CROSS JOIN {self.entry} AS e ON e.id = {TABLE}.rowid "
+            f"WHERE {TABLE} MATCH %s AND EXISTS ({published_sql}) "
+            f"ORDER BY {TABLE}.rowid DESC LIMIT %s"
         )
         cursor.execute(
-            f"WITH heading AS MATERIALIZED ({newest.format(score=self.rank)}) "
-            "SELECT a.title, a.slug, a.published_at, s.heading, s.anchor, "
-            f"COALESCE({snippet}, {snippet}) "
-            "FROM (SELECT * FROM ("
-            "  SELECT id, article_id, score, 0 AS tier FROM heading"
-            f" UNION ALL SELECT id, article_id, -article_id, 1 FROM ({newest.format(score=0)})"
-            "  WHERE id NOT IN (SELECT id FROM heading)"
-            ") ORDER BY tier, score, id LIMIT %s OFFSET %s) AS top "
-            "JOIN articles_article a ON a.id = top.article_id "
+            f"WITH heading AS MATERIALIZED ({newest.format(score=self.rank)}), "
+            f"rest AS MATERIALIZED ({newest.format(score=0)}), "
+            "top AS MATERIALIZED ("
+            "  SELECT * FROM ("
+            "    SELECT id, article_id, score, 0 AS tier FROM heading"
+            "    UNION ALL SELECT id, article_id, -article_id, 1 FROM rest"
+            "    WHERE id NOT IN (SELECT id FROM heading)"
+            "  ) ORDER BY tier, score, id LIMIT %s OFFSET %s), "
+            # Snippets for the page through one FTS5 cursor walking the page's
+            # span of rows: a cursor per row would seek each word's postings
+            # afresh (a fifth of a millisecond per row for a common word).
+            "snippets AS MATERIALIZED ("
+            f"  SELECT rowid AS id, snippet({TABLE}, CASE WHEN rowid < 0 THEN 2 ELSE 3 END, "
+            "  %s, %s, '…', 24) AS snippet "
+            f"  FROM {TABLE} WHERE {TABLE} MATCH %s "
+            "  AND rowid BETWEEN (SELECT MIN(id) FROM top) AND (SELECT MAX(id) FROM top) "
+            "  AND +rowid IN (SELECT id FROM top)) "
+            "SELECT found.total, a.title, a.slug, a.published_at, s.heading, s.anchor, "
+            "snippets.snippet "
+            "FROM (SELECT COUNT(*) AS total FROM rest) AS found "
+            "LEFT JOIN top ON 1 "
+            "LEFT JOIN articles_article a ON a.id = top.article_id "
             "LEFT JOIN articles_section s ON top.id > 0 AND s.id = top.id "
+            "LEFT JOIN snippets ON snippets.id = top.id "
             "ORDER BY top.tier, top.score, top.id",
             [
-                *(self.heading_expression(terms), *published_params, CANDIDATES),
-                *(MARK_START, MARK_END, match.removesuffix("*")),
-                *(MARK_START, MARK_END, match),
+                *(heading_match, *published_params, CANDIDATES),
                 *(match, *published_params, RESULT_CAP + CANDIDATES),
-                limit,
-                offset,
+                *(limit, offset),
+                *(MARK_START, MARK_END, match),
             ],
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        total = rows[0][0]
+        return total, [row[1:] for row in rows if row[1] is not None]
 
     def index_article(self, cursor, article_id, title, summary):
         cursor.execute(
@@ -394,13 +416,14 @@ class SQLiteBackend:
         cursor.execute(f"DELETE FROM {self.entry}")
 
     def insert_many(self, cursor, rows):
+        # OR REPLACE: a row left under a reused id (after a flush) gives way.
         rows = list(rows)
         cursor.executemany(
-            f"INSERT INTO {self.entry} (id, article_id) VALUES (%s, %s)",
+            f"INSERT OR REPLACE INTO {self.entry} (id, article_id) VALUES (%s, %s)",
             [(key, article_id) for key, article_id, *_rest in rows],
         )
         cursor.executemany(
-            f"INSERT INTO {TABLE} ({self.columns}) VALUES (%s, %s, %s, %s, %s)",
+            f"INSERT OR REPLACE INTO {TABLE} ({self.columns}) VALUES (%s, %s, %s, %s, %s)",
             [
                 (key, title, heading, summary, body)
                 for key, _article, _section, title, heading, summary, body in rows
@@ -425,7 +448,11 @@ class PostgreSQLBackend:
         "WHERE i.article_id IN ({published}) AND (i.section_id IS NULL OR vs.id IS NOT NULL)"
     )
 
-    def count(self, cursor, cleaned, terms, published_sql, published_params, *, limit):
+    def expression(self, cursor, cleaned, terms):
+        # websearch_to_tsquery accepts anything a reader types.
+        return cleaned
+
+    def count(self, cursor, cleaned, published_sql, published_params, *, limit):
         cursor.execute(
             # Newest first, as the page reads them: common words walk the
             # primary key backwards and stop at the limit.
@@ -437,7 +464,12 @@ class PostgreSQLBackend:
         )
         return cursor.fetchone()[0]
 
-    def page(self, cursor, cleaned, terms, published_sql, published_params, *, limit, offset):
+    def page(self, cursor, cleaned, *, limit, offset):
+        """(matches counted up to RESULT_CAP + 1, the page's rows): a count, then the page."""
+        published_sql, published_params = _published_articles()
+        total = self.count(cursor, cleaned, published_sql, published_params, limit=RESULT_CAP + 1)
+        if not total:
+            return 0, []
         # As on SQLite: (0) the newest CANDIDATES matching in the title or a
         # heading (the GIN index on heading_document finds them), ranked by
         # ts_rank_cd; (1) the rest up to the cap, newest article first, each
@@ -483,7 +515,7 @@ class PostgreSQLBackend:
                 offset,
             ],
         )
-        return cursor.fetchall()
+        return total, cursor.fetchall()
 
     def index_article(self, cursor, article_id, title, summary):
         cursor.execute(
@@ -523,8 +555,12 @@ class PostgreSQLBackend:
             cursor.executemany(self.upsert_section, params)
 
     def insert_many(self, cursor, rows):
+        # ON CONFLICT: a row left under a reused id (after a flush) gives way.
         cursor.executemany(
-            f"INSERT INTO {TABLE} ({self.columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO {TABLE} ({self.columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET article_id = EXCLUDED.article_id, "
+            "section_id = EXCLUDED.section_id, title = EXCLUDED.title, "
+            "heading = EXCLUDED.heading, summary = EXCLUDED.summary, body = EXCLUDED.body",
             list(rows),
         )
 
@@ -546,9 +582,30 @@ def _published_articles():
     return Article.objects.published().order_by().values("pk").query.sql_with_params()
 
 
+def _published_article(article_id_sql):
+    """
+    Article.objects.published() narrowed to the article whose id is the SQL
+    ``article_id_sql``: a correlated subquery for EXISTS (…), probed by primary key.
+    """
+    from .models import Article
+
+    return (
+        Article.objects.published()
+        .filter(pk=RawSQL(article_id_sql, ()))
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
+    )
+
+
 def _text(rendered_html):
     """Indexed text: visible, and free of the characters reserved for highlighting."""
-    return plain_text(rendered_html).replace(MARK_START, "").replace(MARK_END, "")
+    return indexable(plain_text(rendered_html))
+
+
+def indexable(text):
+    """Plain text as the index holds it: free of the characters reserved for highlighting."""
+    return text.replace(MARK_START, "").replace(MARK_END, "")
 
 
 def _insert_in_batches(cursor, rows, batch_size):

@@ -425,3 +425,15 @@ def test_title_and_heading_matches_rank_first_however_many_newer_passages_match(
     # The body-only passages follow newest first: all eight are reachable, once each.
     seen = [h.url for page in (1, 2) for h in search("zanzibar", page=page, per_page=4).hits]
     assert len(set(seen)) == 8
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="prefix matching is SQLite's")
+def test_the_last_word_matches_as_a_prefix_only_while_it_is_not_a_whole_word():
+    make_article("Chile", sections=[{"heading": "Ports", "body": "Chile and its navy."}])
+    make_article("Neighbours", sections=[{"heading": "Navies", "body": "The Chilean navy."}])
+
+    # A whole word matches itself and its other forms (stemmed), not longer words.
+    assert search("chile").total == 2  # the Chile article's section and its lead row
+    assert search("navies").total == 2
+    # A fragment, still being typed, matches every word it begins.
+    assert search("chil").total == 3
