@@ -8,9 +8,11 @@ fetched for a whole page at once.
 """
 
 import heapq
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -242,10 +244,10 @@ class RelatedPassage:
 
 def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECTION):
     """
-    For every section of ``article`` (``sections``, each with its
-    ``tag_list``, as ``sections_for_reading`` gives them): up to ``per_section`` passages of other published articles
-    sharing its tags, most shared tags first, then the newer article, then the
-    earlier passage. Returns {section id: [RelatedPassage, ...]}.
+    For every section of ``article`` (``sections``, each with its ``tag_list``,
+    as ``sections_for_reading`` gives them): up to ``per_section`` passages of
+    other published articles sharing its tags, most shared tags first, then the
+    newer article, then the earlier passage. Returns {section id: [RelatedPassage, ...]}.
 
     One query, bounded whatever the size of the corpus: for each tag of the
     page, the newest RELATED_CANDIDATES_PER_TAG passages carrying it (all of a
@@ -256,30 +258,24 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
     if not tag_ids:
         return {}
-    # The rows come newest article first, then earlier passage: a passage's
-    # first row number is its place among equally shared candidates.
-    first_row = {}  # passage id -> (row number, row)
-    carrying = {}  # tag id -> ids of the candidate passages carrying it
-    for number, row in enumerate(_candidate_passages(tag_ids, exclude_article=article)):
+    # The rows come newest article first, then earlier passage: the order in
+    # which passages first appear is their place among equally shared ones,
+    # and each tag's list of passages below is in that order too.
+    place = {}  # passage id -> (place, row)
+    carrying = defaultdict(list)  # tag id -> the candidate passages carrying it
+    for row in _candidate_passages(tag_ids, exclude_article=article):
         tag_id, passage_id = row[0], row[1]
-        if passage_id not in first_row:
-            first_row[passage_id] = (number, row)
-        carrying.setdefault(tag_id, []).append(passage_id)
+        if passage_id not in place:
+            place[passage_id] = (len(place), row)
+        carrying[tag_id].append(passage_id)
     article_urls = {}
     passages = {}
     for section_id, tags in tags_of.items():
-        shared = Counter()
-        for tag_id in tags:
-            shared.update(carrying.get(tag_id, ()))
-        ranked = heapq.nsmallest(
-            per_section,
-            (
-                (-count, first_row[passage_id][0], passage_id)
-                for passage_id, count in shared.items()
-            ),
+        chosen = _most_shared(
+            [carrying[tag_id] for tag_id in tags if tag_id in carrying], place, per_section
         )
-        for negative_shared, _, passage_id in ranked:
-            _, _, heading, anchor, title, slug = first_row[passage_id][1]
+        for passage_id, shared_tags in chosen:
+            _, _, heading, anchor, title, slug = place[passage_id][1]
             url = article_urls.get(slug)
             if url is None:
                 url = article_urls[slug] = reverse("articles:detail", kwargs={"slug": slug})
@@ -288,10 +284,34 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
                     article_title=title,
                     heading=heading,
                     url=f"{url}#{anchor}",
-                    shared_tags=-negative_shared,
+                    shared_tags=shared_tags,
                 )
             )
     return passages
+
+
+def _most_shared(lists, place, limit):
+    """
+    Up to ``limit`` (passage id, tags shared) pairs from ``lists`` (one list
+    of passages per tag, each in ``place`` order): the passages found in most
+    lists first, then by place.
+    """
+    if len(lists) == 1:
+        return [(passage_id, 1) for passage_id in lists[0][:limit]]
+    shared = Counter(chain.from_iterable(lists))
+    # Few passages share more than one tag of a section: rank those, then take
+    # the first of the others in place order, merging the already ordered lists.
+    several = [passage_id for passage_id, count in shared.items() if count > 1]
+    several.sort(key=lambda passage_id: (-shared[passage_id], place[passage_id][0]))
+    chosen = [(passage_id, shared[passage_id]) for passage_id in several[:limit]]
+    if len(chosen) < limit:
+        in_order = heapq.merge(*lists, key=lambda passage_id: place[passage_id][0])
+        for passage_id in in_order:
+            if shared[passage_id] == 1:
+                chosen.append((passage_id, 1))
+                if len(chosen) == limit:
+                    break
+    return chosen
 
 
 _NEWEST_TAGGINGS_SQL = (
@@ -312,7 +332,7 @@ def _candidate_passages(tag_ids, *, exclude_article):
         )
         for n in range(len(tag_ids))
     )
-    return (
+    candidates = (
         TaggedSection.objects.filter(pk__in=RawSQL(newest, tag_ids))
         .filter(_is_published("content_object__article"))
         .exclude(content_object__article=exclude_article)
@@ -328,3 +348,9 @@ def _candidate_passages(tag_ids, *, exclude_article):
             "content_object__article__slug",
         )
     )
+    # Read straight from the cursor: for some 1,500 rows, Django's handling of
+    # each row costs more than the query itself.
+    sql, params = candidates.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
