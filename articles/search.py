@@ -1,7 +1,8 @@
 """
 Full-text search with the database's own engine: an FTS5 table on SQLite, a
 weighted tsvector with a GIN index on PostgreSQL. One backend per database,
-chosen by ``connection.vendor``; the schema is made by migration 0002.
+chosen by ``connection.vendor``; the schema is made by migrations 0002 and
+0005.
 
 The index holds one row per article (its title and lead; a hit links to the
 article) and one row per section (the article's title, the heading and the
@@ -280,7 +281,8 @@ def index_size():
 
 class SQLiteBackend:
     """
-    FTS5, ranked by bm25 with the title and heading above the lead and the body.
+    FTS5: passages with every word in their title or heading first, ranked by
+    bm25 over those two columns, then the other matches, newest first.
 
     The FTS5 table holds the text; ``ENTRY`` maps each of its rows to its
     article, so that filtering many matches by article reads a small table,
@@ -294,11 +296,14 @@ class SQLiteBackend:
     key = "rowid"
     columns = "rowid, title, heading, summary, body"
     entry = f"{TABLE}_entry"
-    # bm25 weights, in column order: title, heading, summary, body.
-    rank = f"bm25({TABLE}, 8.0, 6.0, 2.0, 1.0)"
+    # Each row's title and heading again, in a table of their own (migration
+    # 0005): the passages ranked first are found, and scored, there.
+    headings = "articles_search_heading"
+    # bm25 weights, in column order: title, heading.
+    rank = f"bm25({headings}, 8.0, 6.0)"
 
     def expression(self, cursor, cleaned, terms):
-        """(every word anywhere, every word in the title or a heading) as FTS5 queries."""
+        """Every word, as an FTS5 query."""
         quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
         # A word still being typed ("coop", "peacekee") matches as a prefix. A
         # whole word does not: a prefix costs FTS5 a merge of every matching
@@ -306,8 +311,7 @@ class SQLiteBackend:
         # word, and the stemmer already matches its other forms.
         if len(terms[-1]) >= 3 and not self._indexed(cursor, quoted[-1]):
             quoted[-1] += "*"
-        match = " ".join(quoted)
-        return match, f"{{title heading}} : ({match})"
+        return " ".join(quoted)
 
     def _indexed(self, cursor, word):
         cursor.execute(f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT 1", [word])
@@ -318,24 +322,30 @@ class SQLiteBackend:
         (matches counted up to RESULT_CAP + CANDIDATES, the page's rows), in one statement.
 
         Two tiers, each the newest published matches: (0) CANDIDATES with
-        every word in the title or a heading, by bm25; (1) the rest, unscored,
+        every word in the title or a heading, by bm25 over those two columns
+        (found in the small table of headings: in the full index, common
+        words would walk past every passage that merely mentions them, and
+        bm25 read their every occurrence); (1) the rest, unscored,
         newest article first and each article's passages in order. The second
         tier is also the count: it reads the newest RESULT_CAP + CANDIDATES
         matches, so fewer means that is all of them. Snippets for the page only.
         """
-        match, heading_match = expression
+        match = expression
         # Published is probed per match (a primary-key lookup): the IN list of
         # every published article costs more to build than the probes of a page.
         published_sql, published_params = _published_article("e.article_id")
-        newest = (
-            f"SELECT {TABLE}.rowid AS id, e.article_id, {{score}} AS score "
-            f"FROM {TABLE} CROSS JOIN {self.entry} AS e ON e.id = {TABLE}.rowid "
-            f"WHERE {TABLE} MATCH %s AND EXISTS ({published_sql}) "
-            f"ORDER BY {TABLE}.rowid DESC LIMIT %s"
-        )
+
+        def newest(table, score):
+            return (
+                f"SELECT {table}.rowid AS id, e.article_id, {score} AS score "
+                f"FROM {table} CROSS JOIN {self.entry} AS e ON e.id = {table}.rowid "
+                f"WHERE {table} MATCH %s AND EXISTS ({published_sql}) "
+                f"ORDER BY {table}.rowid DESC LIMIT %s"
+            )
+
         cursor.execute(
-            f"WITH heading AS MATERIALIZED ({newest.format(score=self.rank)}), "
-            f"rest AS MATERIALIZED ({newest.format(score=0)}), "
+            f"WITH heading AS MATERIALIZED ({newest(self.headings, self.rank)}), "
+            f"rest AS MATERIALIZED ({newest(TABLE, 0)}), "
             "top AS MATERIALIZED ("
             "  SELECT * FROM ("
             "    SELECT id, article_id, score, 0 AS tier FROM heading"
@@ -360,7 +370,7 @@ class SQLiteBackend:
             "LEFT JOIN snippets ON snippets.id = top.id "
             "ORDER BY top.tier, top.score, top.id",
             [
-                *(heading_match, *published_params, CANDIDATES),
+                *(match, *published_params, CANDIDATES),
                 *(match, *published_params, RESULT_CAP + CANDIDATES),
                 *(limit, offset),
                 *(MARK_START, MARK_END, match),
@@ -380,17 +390,23 @@ class SQLiteBackend:
             [-article_id, title, summary],
         )
         cursor.execute(
-            f"UPDATE {TABLE} SET title = %s WHERE rowid IN "
-            f"(SELECT id FROM {self.entry} WHERE article_id = %s AND id > 0) AND title <> %s",
-            [title, article_id, title],
+            f"INSERT OR REPLACE INTO {self.headings} (rowid, title, heading) VALUES (%s, %s, '')",
+            [-article_id, title],
         )
+        for table in (TABLE, self.headings):
+            cursor.execute(
+                f"UPDATE {table} SET title = %s WHERE rowid IN "
+                f"(SELECT id FROM {self.entry} WHERE article_id = %s AND id > 0) AND title <> %s",
+                [title, article_id, title],
+            )
 
     def unindex_article(self, cursor, article_id):
-        cursor.execute(
-            f"DELETE FROM {TABLE} WHERE rowid IN "
-            f"(SELECT id FROM {self.entry} WHERE article_id = %s)",
-            [article_id],
-        )
+        for table in (TABLE, self.headings):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE rowid IN "
+                f"(SELECT id FROM {self.entry} WHERE article_id = %s)",
+                [article_id],
+            )
         cursor.execute(f"DELETE FROM {self.entry} WHERE article_id = %s", [article_id])
 
     def index_sections(self, cursor, rows):
@@ -403,16 +419,23 @@ class SQLiteBackend:
             "SELECT %s, a.title, %s, '', %s FROM articles_article a WHERE a.id = %s",
             [(pk, heading, body, article_id) for pk, article_id, heading, body in rows],
         )
+        cursor.executemany(
+            f"INSERT OR REPLACE INTO {self.headings} (rowid, title, heading) "
+            "SELECT %s, a.title, %s FROM articles_article a WHERE a.id = %s",
+            [(pk, heading, article_id) for pk, article_id, heading, _body in rows],
+        )
 
     def index_section(self, cursor, section_id, article_id, heading, body):
         self.index_sections(cursor, [(section_id, article_id, heading, body)])
 
     def unindex_section(self, cursor, section_id):
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [section_id])
+        cursor.execute(f"DELETE FROM {self.headings} WHERE rowid = %s", [section_id])
         cursor.execute(f"DELETE FROM {self.entry} WHERE id = %s", [section_id])
 
     def clear(self, cursor):
         cursor.execute(f"DELETE FROM {TABLE}")
+        cursor.execute(f"DELETE FROM {self.headings}")
         cursor.execute(f"DELETE FROM {self.entry}")
 
     def insert_many(self, cursor, rows):
@@ -428,6 +451,10 @@ class SQLiteBackend:
                 (key, title, heading, summary, body)
                 for key, _article, _section, title, heading, summary, body in rows
             ],
+        )
+        cursor.executemany(
+            f"INSERT OR REPLACE INTO {self.headings} (rowid, title, heading) VALUES (%s, %s, %s)",
+            [(key, title, heading) for key, _article, _section, title, heading, *_text in rows],
         )
 
 

@@ -437,3 +437,26 @@ def test_the_last_word_matches_as_a_prefix_only_while_it_is_not_a_whole_word():
     assert search("navies").total == 2
     # A fragment, still being typed, matches every word it begins.
     assert search("chil").total == 3
+
+
+def test_titles_and_headings_rank_first_through_every_edit():
+    renamed = make_article(
+        "Old name", sections=[{"heading": "Ports", "body": "Dar es Salaam harbour."}]
+    )
+    removed = make_article(
+        "Kept", sections=[{"heading": "Harbour of Dar es Salaam", "body": "Quays."}]
+    )
+    make_article("Newer", sections=[{"heading": "Notes", "body": "Harbour works."}])
+
+    renamed.title = "Harbour diplomacy"
+    renamed.save()
+    removed.sections.get().delete()
+
+    results = search("harbour")
+    assert results.total == 3  # renamed: lead and section; Newer: section
+    assert [hit.article_title for hit in results.hits] == [
+        "Harbour diplomacy",
+        "Harbour diplomacy",
+        "Newer",
+    ]
+    assert all(hit.url for hit in results.hits)
