@@ -319,7 +319,7 @@ class SQLiteBackend:
 
     def page(self, cursor, expression, *, limit, offset):
         """
-        (matches counted up to RESULT_CAP + CANDIDATES, the page's rows), in one statement.
+        (matches counted up to RESULT_CAP + 1, the page's rows), in one statement.
 
         Two tiers, each the newest published matches: (0) CANDIDATES with
         every word in the title or a heading, by bm25 over those two columns
@@ -327,8 +327,9 @@ class SQLiteBackend:
         words would walk past every passage that merely mentions them, and
         bm25 read their every occurrence); (1) the rest, unscored,
         newest article first and each article's passages in order. The second
-        tier is also the count: it reads the newest RESULT_CAP + CANDIDATES
-        matches, so fewer means that is all of them. Snippets for the page only.
+        tier is also the count: it reads the newest RESULT_CAP + 1 matches, so
+        fewer means that is all of them, and with the first tier it fills
+        every page up to the cap. Snippets for the page only.
         """
         match = expression
         # Published is probed per match (a primary-key lookup): the IN list of
@@ -371,7 +372,7 @@ class SQLiteBackend:
             "ORDER BY top.tier, top.score, top.id",
             [
                 *(match, *published_params, CANDIDATES),
-                *(match, *published_params, RESULT_CAP + CANDIDATES),
+                *(match, *published_params, RESULT_CAP + 1),
                 *(limit, offset),
                 *(MARK_START, MARK_END, match),
             ],
