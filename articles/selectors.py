@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -161,24 +161,37 @@ def passages_tagged(tag):
 
 
 def published_article(slug):
-    """The published article with this slug, with its tags; None if there is none."""
-    return published_articles().prefetch_related("tags").filter(slug=slug).first()
+    """The published article with this slug; None if there is none."""
+    try:
+        return published_articles().get(slug=slug)
+    except Article.DoesNotExist:
+        return None
 
 
-def sections_for_reading(article):
+def tags_and_sections(article):
     """
-    The article's sections in order, each with ``tag_list``: its tags. The
-    Markdown source is left out: the page shows the HTML rendered from it.
+    What the article page shows of ``article`` itself, in two queries: its
+    tags (in tag order), and its sections in order, each with ``tag_list`` (its
+    tags, in tag order). The sections' Markdown source is left out: the page
+    shows the HTML rendered from it.
     """
-    # to_attr: a plain list per section. Without it, Django asks taggit for a
-    # fresh queryset for every section to hold the prefetched tags, which costs
-    # more than the prefetch query itself.
-    return (
-        Section.objects.filter(article=article)
-        .order_by("position", "pk")
-        .defer("body")
-        .prefetch_related(Prefetch("tags", to_attr="tag_list"))
+    sections = list(
+        Section.objects.filter(article=article).order_by("position", "pk").defer("body")
     )
+    # The tags of the article and of all its sections in one query, as plain rows.
+    on_article = TaggedArticle.objects.filter(content_object=article).values_list(
+        Value(None, output_field=IntegerField()), "tag", "tag__name", "tag__slug"
+    )
+    on_sections = TaggedSection.objects.filter(content_object__article=article).values_list(
+        "content_object", "tag", "tag__name", "tag__slug"
+    )
+    article_tags, tags_of = [], defaultdict(list)
+    for section_id, tag_id, name, slug in on_article.union(on_sections, all=True).order_by("tag"):
+        tag = Tag(id=tag_id, name=name, slug=slug)
+        (article_tags if section_id is None else tags_of[section_id]).append(tag)
+    for section in sections:
+        section.tag_list = tags_of[section.pk]
+    return article_tags, sections
 
 
 def reference_targets(article):
@@ -245,7 +258,7 @@ class RelatedPassage:
 def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECTION):
     """
     For every section of ``article`` (``sections``, each with its ``tag_list``,
-    as ``sections_for_reading`` gives them): up to ``per_section`` passages of
+    as ``tags_and_sections`` gives them): up to ``per_section`` passages of
     other published articles sharing its tags, most shared tags first, then the
     newer article, then the earlier passage. Returns {section id: [RelatedPassage, ...]}.
 

@@ -147,7 +147,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     Everything around the article (links, related passages, neighbours) is
     still limited to published content.
     """
-    sections = list(selectors.sections_for_reading(article))
+    article_tags, sections = selectors.tags_and_sections(article)
     targets = selectors.reference_targets(article)
     related = selectors.related_passages(article, sections)
     tag_urls = {}
@@ -164,7 +164,8 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
         {
             "article": article,
             "lead": lead,
-            "topics": topics(article.tags.all(), tag_urls),
+            "article_tags": article_tags,
+            "topics": topics(article_tags, tag_urls),
             "sections": sections,
             "contents": table_of_contents(sections),
             "referenced_by": list(selectors.referenced_by(article)),

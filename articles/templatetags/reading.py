@@ -46,8 +46,13 @@ def json_ld_script(data):
 
 
 @register.simple_tag(takes_context=True)
-def article_json_ld(context, article):
-    """schema.org Article data for search engines, in a non-executable data block."""
+def article_json_ld(context, article, tags=None):
+    """
+    schema.org Article data for search engines, in a non-executable data block.
+    ``tags``: the article's tags when the page already has them (else they are read).
+    """
+    if tags is None:
+        tags = article.tags.all()
     request = context["request"]
     url = request.build_absolute_uri(article.get_absolute_url())
     publisher = {"@type": "Organization", "name": settings.SITE_NAME}
@@ -59,7 +64,7 @@ def article_json_ld(context, article):
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "wordCount": article.word_count,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in tags],
         "author": publisher,
         "publisher": publisher,
         "inLanguage": "en-GB",
