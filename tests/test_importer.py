@@ -32,8 +32,7 @@ def snapshot():
     rows = {}
     for model in list(apps.get_app_config("articles").get_models()) + [Tag]:
         rows[model._meta.label] = sorted(
-            tuple(sorted((k, str(v)) for k, v in row.items()))
-            for row in model.objects.values()
+            tuple(sorted((k, str(v)) for k, v in row.items())) for row in model.objects.values()
         )
     return rows
 
@@ -194,7 +193,9 @@ def test_summary_reports_counts(db):
     ],
     ids=["empty", "binary", "non-utf8", "title-only"],
 )
-def test_bad_files_give_one_line_errors_and_change_nothing(imported_sources, tmp_path, content, message):
+def test_bad_files_give_one_line_errors_and_change_nothing(
+    imported_sources, tmp_path, content, message
+):
     before = snapshot()
     bad = tmp_path / "empty.txt"
     bad.write_bytes(content)
@@ -273,3 +274,27 @@ def test_the_import_command_defaults_to_the_project_sources(db):
 def test_a_missing_path_is_a_clear_error(db):
     with pytest.raises(CommandError, match="no such file or folder"):
         run_import("/nonexistent/path.txt")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NATO and nato, NATO-led, non-NATO, NATO's role; (NATO).",
+        "peacekeeping peacekeeping-peacekeeping peacekeepings _peacekeeping peacekeeping_",
+        "joint exercises joint exercise joint exercisesjoint exercises",
+        "the u.s. and u.s.-backed u.s.a. u.s.",
+        "article 5 article 55 article 5.",
+        "cyber security cyber securitycyber security",
+        "Peacekeeping — İstanbul ǅ straße ﬁ cybersecurity",
+    ],
+)
+def test_topic_counts_find_what_the_phrase_patterns_find(text):
+    from articles.sources.tagging import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    lowered = text.casefold()
+    expected = {}
+    for _phrase, name, pattern in vocabulary.phrases:
+        if found := len(pattern.findall(lowered)):
+            expected[name] = expected.get(name, 0) + found
+    assert vocabulary.count(text) == expected

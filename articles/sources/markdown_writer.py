@@ -16,7 +16,9 @@ _LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(\s)")
 def escape_markdown(text):
     """Plain text → Markdown that renders as the same text."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _LINE_START_SPECIAL.sub(lambda m: f"{m.group(1)}{_escape_marker(m.group(2))}{m.group(3)}", text)
+    return _LINE_START_SPECIAL.sub(
+        lambda m: f"{m.group(1)}{_escape_marker(m.group(2))}{m.group(3)}", text
+    )
 
 
 def _escape_marker(marker):
@@ -37,8 +39,6 @@ def blocks_to_markdown(blocks):
         elif isinstance(block, SeeAlso):
             parts.append(f"See also: [[{_see_also_title(block)}]]")
     return "\n\n".join(parts)
-
-
 
 
 def _see_also_title(block):

@@ -210,10 +210,24 @@ def _stem(word):
     return word
 
 
+TERM_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# Each word seen → its term, or "" for a stopword: a text is mostly words seen before.
+_TERMS = {}
+_MAX_TERMS = 200_000
+
+
 def terms(text):
     """The content words of a text, lightly stemmed."""
-    words = re.findall(r"[^\W_]+(?:['’][^\W_]+)?", text)
-    return [_stem(word) for word in words if word.casefold() not in STOPWORDS]
+    found = []
+    for word in TERM_WORD.findall(text):
+        term = _TERMS.get(word)
+        if term is None:
+            if len(_TERMS) >= _MAX_TERMS:
+                _TERMS.clear()
+            term = _TERMS[word] = "" if word.casefold() in STOPWORDS else _stem(word)
+        if term:
+            found.append(term)
+    return found
 
 
 def _sentences(blocks):
@@ -224,8 +238,17 @@ def _sentences(blocks):
             yield from block.items
 
 
-def _lead_in_terms(parent):
-    return [set(terms(sentence)) for sentence in _sentences(parent.blocks)]
+class _LeadIn:
+    """The terms of each sentence of a section's lead-in, read when first needed."""
+
+    def __init__(self, section):
+        self.section = section
+        self._sentences = None
+
+    def sentences(self):
+        if self._sentences is None:
+            self._sentences = [set(terms(sentence)) for sentence in _sentences(self.section.blocks)]
+        return self._sentences
 
 
 def _is_subsection(section, parent, title_terms, lead_in):
@@ -238,6 +261,7 @@ def _is_subsection(section, parent, title_terms, lead_in):
     if len(heading_terms) > len(terms(parent.heading)) + 1:
         return False
     specific = [term for term in heading_terms if term not in title_terms]
+    lead_in = lead_in.sentences()
     if not lead_in:
         # A section with no lead-in of its own is only a frame for subsections.
         return True
@@ -258,10 +282,9 @@ def infer_levels(title, lead, sections):
             following = sections[index + 1] if index + 1 < len(sections) else None
             starts_run = sections[index - 1] is parent
             if not starts_run or (
-                following is not None
-                and _is_subsection(following, parent, title_terms, lead_in)
+                following is not None and _is_subsection(following, parent, title_terms, lead_in)
             ):
                 section.level = 3
         if section.level == 2:
-            parent, lead_in = section, _lead_in_terms(section)
+            parent, lead_in = section, _LeadIn(section)
     return sections

@@ -5,7 +5,7 @@ outline to tag names. The importer decides which of them to keep.
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,24 +21,71 @@ MAX_SECTION_TAGS = 6
 MAX_ARTICLE_TAGS = 12
 
 
+_WORD = re.compile(r"\w+")
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """Topic names in their listed order, and a whole-word pattern for each phrase."""
 
     names: tuple[str, ...]
     phrases: tuple[tuple[str, str, re.Pattern], ...]  # (phrase, topic name, pattern)
+    # The phrases (as indexes into ``phrases``) by their first word, and those
+    # that start with no word character (always tried).
+    _by_first_word: dict = field(init=False, repr=False, compare=False)
+    _first_words: frozenset = field(init=False, repr=False, compare=False)
+    _always: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        by_first_word, always = {}, []
+        for index, (phrase, _name, _pattern) in enumerate(self.phrases):
+            first = _WORD.match(phrase)
+            if first:
+                by_first_word.setdefault(first.group(), []).append(index)
+            else:
+                always.append(index)
+        object.__setattr__(self, "_by_first_word", by_first_word)
+        object.__setattr__(self, "_first_words", frozenset(by_first_word))
+        object.__setattr__(self, "_always", tuple(always))
 
     def count(self, text):
         """Mentions of each topic in a text: {topic name: count}."""
         lowered = text.casefold()
+        # A phrase can only match where the text has its first word as a whole
+        # word (the pattern's boundaries see to that): most phrases are absent
+        # from most texts, and the text's words rule them out at once.
+        candidates = list(self._always)
+        for word in self._first_words.intersection(_WORD.findall(lowered)):
+            candidates += self._by_first_word[word]
         counts = {}
-        for phrase, name, pattern in self.phrases:
-            # A plain substring test first: most phrases are absent from most texts.
-            if phrase in lowered:
-                found = len(pattern.findall(lowered))
-                if found:
-                    counts[name] = counts.get(name, 0) + found
+        for index in sorted(candidates):
+            phrase, name, _pattern = self.phrases[index]
+            found = _mentions(lowered, phrase)
+            if found:
+                counts[name] = counts.get(name, 0) + found
         return counts
+
+
+_WORD_OR_HYPHEN = re.compile(r"[\w-]")
+
+
+def _mentions(text, phrase):
+    """
+    How often ``phrase`` stands as a whole word in ``text``: what its pattern's
+    ``findall`` counts (left to right, without overlaps), with str.find doing
+    the scanning instead of the regex engine trying every position.
+    """
+    found, start, size = 0, 0, len(phrase)
+    while (at := text.find(phrase, start)) != -1:
+        end = at + size
+        if (at == 0 or not _WORD_OR_HYPHEN.match(text, at - 1)) and not _WORD_OR_HYPHEN.match(
+            text, end
+        ):
+            found += 1
+            start = end
+        else:
+            start = at + 1
+    return found
 
 
 @lru_cache(maxsize=4)
@@ -54,7 +101,11 @@ def load_vocabulary(path=VOCABULARY_PATH):
     return Vocabulary(
         names=tuple(entry["name"] for entry in data["topics"]),
         phrases=tuple(
-            (phrase, topic_of_phrase[phrase], re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"))
+            (
+                phrase,
+                topic_of_phrase[phrase],
+                re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"),
+            )
             for phrase in ordered
         ),
     )
@@ -95,7 +146,5 @@ def suggest_tags(outline, vocabulary=None):
             counts[name] = counts.get(name, 0) + 1
     for name in vocabulary.count(f"{outline.title}\n{_text(outline.lead)}"):
         counts[name] = counts.get(name, 0) + 1
-    article_tags = sorted(
-        counts, key=lambda name: (-counts[name], name)
-    )[:MAX_ARTICLE_TAGS]
+    article_tags = sorted(counts, key=lambda name: (-counts[name], name))[:MAX_ARTICLE_TAGS]
     return article_tags, per_section
