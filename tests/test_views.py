@@ -18,8 +18,6 @@ G7 = "exploring-the-significance-of-military-diplomacy-in-g7-relations"
 SECURITY = "enhancing-global-security-through-international-defense-cooperation"
 
 
-
-
 def text_of(response):
     return response.content.decode()
 
@@ -233,6 +231,61 @@ def test_previous_and_next_articles_follow_publication_dates(read, imported_sour
     assert f'href="/articles/{SECURITY}/" rel="next"' in neighbours
     oldest = text_of(read(f"/articles/{FRANCOPHONIE}/"))
     assert 'rel="prev"' not in oldest[oldest.index('class="article__footer"') :]
+
+
+def test_previous_and_next_break_a_tie_in_publication_date_by_creation_order(read, db):
+    moment = timezone.now() - timedelta(days=3)
+    earlier = make_article("Earlier still", published_at=moment - timedelta(days=1))
+    first = make_article("Tie first", published_at=moment)
+    middle = make_article("Tie middle", published_at=moment)
+    last = make_article("Tie last", published_at=moment)
+
+    def neighbours(article):
+        page = text_of(read(article.get_absolute_url()))
+        return page[page.index('class="article__footer"') :]
+
+    assert f'href="{first.get_absolute_url()}" rel="prev"' in neighbours(middle)
+    assert f'href="{last.get_absolute_url()}" rel="next"' in neighbours(middle)
+    assert f'href="{earlier.get_absolute_url()}" rel="prev"' in neighbours(first)
+    assert f'href="{middle.get_absolute_url()}" rel="prev"' in neighbours(last)
+    assert 'rel="next"' not in neighbours(last)
+
+
+def test_related_passages_most_shared_first_then_newer_article_then_earlier_passage(read, db):
+    make_article(
+        "Old analysis",
+        days_ago=30,
+        sections=[{"heading": "Both topics", "tags": ["Ports", "Radar"]}],
+    )
+    make_article(
+        "Mid analysis", days_ago=20, sections=[{"heading": "Ports midway", "tags": ["Ports"]}]
+    )
+    make_article(
+        "New analysis",
+        days_ago=10,
+        sections=[
+            {"heading": "Ports first", "tags": ["Ports"]},
+            {"heading": "Radar second", "tags": ["Radar"]},
+        ],
+    )
+    reader = make_article(
+        "Reader",
+        sections=[
+            {"heading": "Ports and radar", "tags": ["Ports", "Radar"]},
+            {"heading": "Radar alone", "tags": ["Radar"]},
+            {"heading": "Closing"},
+        ],
+    )
+    page = text_of(read(reader.get_absolute_url()))
+    assert related_links(page, "ports-and-radar") == [
+        "/articles/old-analysis/#both-topics",
+        "/articles/new-analysis/#ports-first",
+        "/articles/new-analysis/#radar-second",
+    ]
+    assert related_links(page, "radar-alone") == [
+        "/articles/new-analysis/#radar-second",
+        "/articles/old-analysis/#both-topics",
+    ]
 
 
 def test_render_article_shows_a_preview_banner_and_asks_not_to_be_indexed(db):
