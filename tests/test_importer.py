@@ -220,12 +220,12 @@ def test_a_bad_file_does_not_stop_the_good_ones(db, tmp_path):
 def test_a_failure_half_way_through_a_file_leaves_the_database_as_it_was(db, monkeypatch):
     from articles.sources import importer
 
-    def fail(references):
+    def fail(*args, **kwargs):
         # By now the article and its sections have been written.
         assert Section.objects.exists()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "attach_targets", fail)
+    monkeypatch.setattr(importer, "_write_references", fail)
     data = (SOURCES / "000_468588a0e0edcab1.txt").read_bytes()
     with pytest.raises(RuntimeError):
         import_source(data=data, filename="000.txt")

@@ -1,0 +1,191 @@
+"""
+The pure half of an import: a source file's bytes → everything the import
+service writes that does not depend on the database (the outline rendered to
+Markdown and sanitized HTML, word counts, indexed text, references, suggested
+tags). No database, so it can run in worker processes beside the one that
+writes; ``prepared_in_order`` does that for a large import.
+"""
+
+import hashlib
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from ..models import Article, Section, slug_base
+from ..rendering import finish_html, normalize_title, plain_text
+from ..search import indexable
+from ..services import build_references
+from .markdown_writer import blocks_to_html, blocks_to_markdown
+from .outline import SourceError
+from .parser import decode_source, parse_source
+from .tagging import suggest_tags
+
+# Files per task sent to a worker: enough to amortise the round trip.
+FILES_PER_TASK = 8
+# Below this many files, worker processes cost more to start than they save.
+MIN_FILES_FOR_WORKERS = 64
+
+
+@dataclass
+class PreparedSection:
+    heading: str
+    level: int
+    body: str  # Markdown, as stored
+    body_html: str
+    word_count: int
+    text: str  # what the search index holds
+    anchor_base: str  # the heading's slug, before it is made unique in the article
+    references: list  # REFERENCE_FIELDS of the body's cross-references
+    tags: list  # suggested topic names, before the "two passages" rule
+
+
+@dataclass
+class PreparedSource:
+    filename: str
+    digest: str
+    title: str
+    title_key: str
+    slug: str  # the title's slug, before it is made unique
+    summary: str
+    summary_html: str
+    summary_text: str
+    references: list  # REFERENCE_FIELDS of the summary's cross-references
+    tags: list  # suggested article topics, before the "two passages" rule
+    sections: list  # PreparedSection
+
+
+@dataclass
+class FailedSource:
+    """A file that cannot be imported: the error line to print, and what to count."""
+
+    filename: str
+    error: str  # as listed at the end
+    message: str  # as printed when it happens
+
+
+def source_digest(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def prepare_source(data, filename):
+    """Bytes of a source file → PreparedSource. Raises SourceError for bad input."""
+    outline = parse_source(decode_source(data, filename), filename)
+    article_tags, section_tags = suggest_tags(outline)
+    sections = []
+    for position, (outline_section, tags) in enumerate(
+        zip(outline.sections, section_tags, strict=True)
+    ):
+        body = blocks_to_markdown(outline_section.blocks)
+        body_html = finish_html(blocks_to_html(outline_section.blocks))
+        text = plain_text(body_html)
+        heading = " ".join(outline_section.heading.split())
+        sections.append(
+            PreparedSection(
+                heading=heading,
+                level=outline_section.level,
+                body=body,
+                body_html=body_html,
+                # As Section.prepare counts them (a test keeps the two equal).
+                word_count=len(text.split()),
+                text=indexable(text),
+                anchor_base=slug_base(heading),
+                references=_references(body, Section(position=position)),
+                tags=tags,
+            )
+        )
+    title = " ".join(outline.title.split())
+    summary = blocks_to_markdown(outline.lead)
+    # The lead's blocks render as a section's do: what Article.save() would store.
+    summary_html = finish_html(blocks_to_html(outline.lead))
+    return PreparedSource(
+        filename=filename,
+        digest=source_digest(data),
+        title=title,
+        title_key=normalize_title(title),
+        slug=slug_base(title),
+        summary=summary,
+        summary_html=summary_html,
+        summary_text=indexable(plain_text(summary_html)),
+        references=_references(summary, None),
+        tags=article_tags,
+        sections=sections,
+    )
+
+
+# What a passage's cross-references are, before they know their article and section.
+REFERENCE_FIELDS = (
+    "position",
+    "kind",
+    "target_title",
+    "target_heading",
+    "target_key",
+    "target_slug",
+)
+
+
+def _references(markdown, section):
+    # Most passages name no other article: skip reading them line by line.
+    if "[[" not in markdown:
+        return []
+    return [
+        tuple(getattr(reference, name) for name in REFERENCE_FIELDS)
+        for reference in build_references(article=Article(), section=section, text=markdown)
+    ]
+
+
+def prepare_file(path):
+    """A source file on disk → PreparedSource, or FailedSource saying why it cannot be imported."""
+    path = Path(path)
+    try:
+        return prepare_source(path.read_bytes(), path.name)
+    except SourceError as exc:
+        return FailedSource(path.name, str(exc), f"error: {exc}")
+    except OSError as exc:
+        return FailedSource(
+            path.name, f"{path}: {exc.strerror}", f"error: {path}: cannot read ({exc.strerror})"
+        )
+
+
+def _prepare_files(paths):
+    return [prepare_file(path) for path in paths]
+
+
+def _start_worker():
+    import django
+    from django.apps import apps
+
+    if not apps.ready:  # a worker that was spawned, not forked
+        django.setup()
+
+
+def default_jobs():
+    return os.cpu_count() or 1
+
+
+def prepared_in_order(paths, *, jobs=None):
+    """
+    PreparedSource (or FailedSource) for each path, in order. With more than
+    one job and enough files, the work runs in ``jobs`` worker processes, a
+    bounded number of files ahead of the caller.
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or len(paths) < MIN_FILES_FOR_WORKERS:
+        for path in paths:
+            yield prepare_file(path)
+        return
+    tasks = iter([paths[i : i + FILES_PER_TASK] for i in range(0, len(paths), FILES_PER_TASK)])
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
+        pending = deque(pool.submit(_prepare_files, task) for task in islice(tasks, jobs * 4))
+        try:
+            while pending:
+                done = pending.popleft().result()
+                task = next(tasks, None)
+                if task is not None:
+                    pending.append(pool.submit(_prepare_files, task))
+                yield from done
+        finally:
+            for future in pending:
+                future.cancel()
