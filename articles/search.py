@@ -480,28 +480,17 @@ class PostgreSQLBackend:
         # websearch_to_tsquery accepts anything a reader types.
         return cleaned
 
-    def count(self, cursor, cleaned, published_sql, published_params, *, limit):
-        cursor.execute(
-            # Newest first, as the page reads them: common words walk the
-            # primary key backwards and stop at the limit.
-            "SELECT COUNT(*) FROM (SELECT 1 FROM "
-            + self.visible_rows.format(published=published_sql)
-            + " AND i.document @@ websearch_to_tsquery('english', %s) "
-            "ORDER BY i.id DESC LIMIT %s) AS found",
-            [*published_params, cleaned, limit],
-        )
-        return cursor.fetchone()[0]
-
     def page(self, cursor, cleaned, *, limit, offset):
-        """(matches counted up to RESULT_CAP + 1, the page's rows): a count, then the page."""
+        """
+        (matches counted up to RESULT_CAP + 1, the page's rows), in one statement.
+
+        As on SQLite: (0) the newest CANDIDATES matching in the title or a
+        heading (the GIN index on heading_document finds them), ranked by
+        ts_rank_cd; (1) the rest, newest article first, each article's
+        passages in order. The second tier reads the newest RESULT_CAP + 1
+        matches and is also the count. Headlines are costly: the page only.
+        """
         published_sql, published_params = _published_articles()
-        total = self.count(cursor, cleaned, published_sql, published_params, limit=RESULT_CAP + 1)
-        if not total:
-            return 0, []
-        # As on SQLite: (0) the newest CANDIDATES matching in the title or a
-        # heading (the GIN index on heading_document finds them), ranked by
-        # ts_rank_cd; (1) the rest up to the cap, newest article first, each
-        # article's passages in order. Headlines are costly: the page only.
         visible_rows = self.visible_rows.format(published=published_sql)
         # The tsquery is written out in each part, not shared through a CTE, so
         # that the planner sees how common its words are: for common words it
@@ -518,10 +507,8 @@ class PostgreSQLBackend:
             "ranked AS ("
             f"  SELECT h.id, 0 AS tier, ts_rank_cd(i.document, {query}) AS score "
             f"  FROM heading h JOIN {TABLE} i ON i.id = h.id "
-            "  UNION ALL SELECT r.id, 1, 0 FROM rest r WHERE r.id NOT IN (SELECT id FROM heading)) "
-            "SELECT hit.title, hit.slug, hit.published_at, hit.heading, hit.anchor, "
-            f"ts_headline('english', hit.passage, {query}, %s) "
-            "FROM ("
+            "  UNION ALL SELECT r.id, 1, 0 FROM rest r WHERE r.id NOT IN (SELECT id FROM heading)), "
+            "hit AS ("
             "  SELECT a.title, a.slug, a.published_at, s.heading, s.anchor, "
             "   CASE WHEN i.section_id IS NULL THEN i.summary ELSE i.body END AS passage, "
             "   ranked.tier, ranked.score, a.id AS article_id, s.position, s.id AS section_id "
@@ -530,20 +517,23 @@ class PostgreSQLBackend:
             "  LEFT JOIN articles_section s ON s.id = i.section_id "
             "  ORDER BY ranked.tier, ranked.score DESC, a.published_at DESC, a.id, "
             "  s.position NULLS FIRST, s.id "
-            "  LIMIT %s OFFSET %s"
-            ") AS hit "
+            "  LIMIT %s OFFSET %s) "
+            "SELECT found.total, hit.title, hit.slug, hit.published_at, hit.heading, hit.anchor, "
+            f"ts_headline('english', hit.passage, {query}, %s) "
+            "FROM (SELECT COUNT(*) AS total FROM rest) AS found LEFT JOIN hit ON TRUE "
             "ORDER BY hit.tier, hit.score DESC, hit.published_at DESC, hit.article_id, "
             "hit.position NULLS FIRST, hit.section_id",
             [
                 *(*published_params, cleaned, cleaned, CANDIDATES),
-                *(*published_params, cleaned, RESULT_CAP + CANDIDATES),
+                *(*published_params, cleaned, RESULT_CAP + 1),
                 cleaned,
-                *(cleaned, self.headline_options),
                 limit,
                 offset,
+                *(cleaned, self.headline_options),
             ],
         )
-        return total, cursor.fetchall()
+        rows = cursor.fetchall()
+        return rows[0][0], [row[1:] for row in rows if row[1] is not None]
 
     def index_article(self, cursor, article_id, title, summary):
         cursor.execute(

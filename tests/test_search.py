@@ -339,7 +339,7 @@ def test_a_long_query_is_cut_to_200_characters():
     assert set(results.query.split()) == {"diplomacy"}
 
 
-def test_a_search_takes_two_queries_whatever_the_corpus(
+def test_a_search_takes_one_statement_whatever_the_corpus(
     imported_sources, django_assert_num_queries
 ):
     for n in range(15):
@@ -348,7 +348,9 @@ def test_a_search_takes_two_queries_whatever_the_corpus(
             sections=[{"heading": f"Part {k}", "body": "Military diplomacy."} for k in range(4)],
         )
 
-    with django_assert_num_queries(2):
+    # The count and the page together; on SQLite first a look-up of the last
+    # word (whole, or still being typed?).
+    with django_assert_num_queries(2 if connection.vendor == "sqlite" else 1):
         results = search("military diplomacy", page=2)
 
     assert results.total > 60
