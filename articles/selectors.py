@@ -262,33 +262,36 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     other published articles sharing its tags, most shared tags first, then the
     newer article, then the earlier passage. Returns {section id: [RelatedPassage, ...]}.
 
-    One query, bounded whatever the size of the corpus: for each tag of the
+    Two queries, bounded whatever the size of the corpus: for each tag of the
     page, the newest RELATED_CANDIDATES_PER_TAG passages carrying it (all of a
-    rare tag's, the newest of a common one), with their articles; the shared
-    tags are then counted for those few candidates.
+    rare tag's, the newest of a common one); then those of them in other
+    published articles, in order, with their articles. The shared tags are
+    counted for those few candidates.
     """
     tags_of = {section.pk: [tag.pk for tag in section.tag_list] for section in sections}
     tag_ids = sorted(set().union(*tags_of.values())) if tags_of else []
     if not tag_ids:
         return {}
-    # The rows come newest article first, then earlier passage: the order in
-    # which passages first appear is their place among equally shared ones,
-    # and each tag's list of passages below is in that order too.
-    place = {}  # passage id -> (place, row)
     carrying = defaultdict(list)  # tag id -> the candidate passages carrying it
-    for row in _candidate_passages(tag_ids, exclude_article=article):
-        tag_id, passage_id = row[0], row[1]
-        if passage_id not in place:
-            place[passage_id] = (len(place), row)
+    for tag_id, passage_id in _newest_taggings(tag_ids):
         carrying[tag_id].append(passage_id)
+    # The candidates come newest article first, then earlier passage: that
+    # order is their place among equally shared ones.
+    candidates = _readable_passages(tag_ids, exclude_article=article)
+    place = {row[0]: (number, row) for number, row in enumerate(candidates)}
+    for passage_ids in carrying.values():
+        passage_ids[:] = sorted(
+            (passage_id for passage_id in passage_ids if passage_id in place),
+            key=lambda passage_id: place[passage_id][0],
+        )
     article_urls = {}
     passages = {}
     for section_id, tags in tags_of.items():
         chosen = _most_shared(
-            [carrying[tag_id] for tag_id in tags if tag_id in carrying], place, per_section
+            [carrying[tag_id] for tag_id in tags if carrying.get(tag_id)], place, per_section
         )
         for passage_id, shared_tags in chosen:
-            _, _, heading, anchor, title, slug = place[passage_id][1]
+            _, heading, anchor, title, slug = place[passage_id][1]
             url = article_urls.get(slug)
             if url is None:
                 url = article_urls[slug] = reverse("articles:detail", kwargs={"slug": slug})
@@ -328,42 +331,54 @@ def _most_shared(lists, place, limit):
 
 
 _NEWEST_TAGGINGS_SQL = (
-    "SELECT * FROM (SELECT id FROM {tagged_section} "
+    "SELECT * FROM (SELECT tag_id, content_object_id FROM {tagged_section} "
     "WHERE tag_id = %s ORDER BY id DESC LIMIT {limit}) AS newest_{n}"
 )
 
 
-def _candidate_passages(tag_ids, *, exclude_article):
-    """
-    (tag id, passage id, heading, anchor, article title, slug) rows for the
-    newest taggings of each tag in published articles other than
-    ``exclude_article``: the newest article first, then the earlier passage.
-    """
+def _newest_taggings_sql(tag_ids):
+    """The SQL and parameters of ``_newest_taggings``."""
+    # One index walk per tag, newest first, stopping after the limit. (The
+    # ORM cannot put a LIMIT in each part of a UNION on SQLite.)
     newest = " UNION ALL ".join(
         _NEWEST_TAGGINGS_SQL.format(
             tagged_section=TaggedSection._meta.db_table, limit=RELATED_CANDIDATES_PER_TAG, n=n
         )
         for n in range(len(tag_ids))
     )
-    candidates = (
-        TaggedSection.objects.filter(pk__in=RawSQL(newest, tag_ids))
-        .filter(_is_published("content_object__article"))
-        .exclude(content_object__article=exclude_article)
-        .order_by(
-            "-content_object__article__published_at", "content_object__position", "content_object"
+    return newest, list(tag_ids)
+
+
+def _newest_taggings(tag_ids):
+    """(tag id, passage id) of the newest RELATED_CANDIDATES_PER_TAG taggings of each tag."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_newest_taggings_sql(tag_ids))
+        return cursor.fetchall()
+
+
+def _readable_passages(tag_ids, *, exclude_article):
+    """
+    (passage id, heading, anchor, article title, slug) of the passages of
+    ``_newest_taggings`` in published articles other than ``exclude_article``:
+    the newest article first, then the earlier passage.
+    """
+    # The candidates as a subquery (run again: it is a few index walks), not as
+    # a list of some 1,500 ids, which Django would prepare one by one. Either
+    # way SQLite and PostgreSQL then look each candidate up by its key, not
+    # every published article's passages.
+    newest, params = _newest_taggings_sql(tag_ids)
+    passages = (
+        Section.objects.filter(
+            pk__in=RawSQL(f"SELECT content_object_id FROM ({newest}) AS newest", params)
         )
-        .values_list(
-            "tag",
-            "content_object",
-            "content_object__heading",
-            "content_object__anchor",
-            "content_object__article__title",
-            "content_object__article__slug",
-        )
+        .filter(_is_published("article"))
+        .exclude(article=exclude_article)
+        .order_by("-article__published_at", "position", "pk")
+        .values_list("pk", "heading", "anchor", "article__title", "article__slug")
     )
     # Read straight from the cursor: for some 1,500 rows, Django's handling of
     # each row costs more than the query itself.
-    sql, params = candidates.query.sql_with_params()
+    sql, params = passages.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
