@@ -228,10 +228,11 @@ def neighbours(article):
     # Each side is bounded by this article's date first (then by the published
     # rule): SQLite walks the date index from here to the first published
     # neighbour, not from the newest or the oldest article to here.
+    # (Neither side can hold this article: ties on the date go by key.)
     earlier = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=pk))
     later = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=pk))
-    before = Article.objects.filter(earlier).published().exclude(pk=pk)
-    after = Article.objects.filter(later).published().exclude(pk=pk)
+    before = Article.objects.filter(earlier).published()
+    after = Article.objects.filter(later).published()
     previous_pk = before.order_by("-published_at", "-pk").values("pk")[:1]
     next_pk = after.order_by("published_at", "pk").values("pk")[:1]
     # Each subquery gives one published article (or none): two lookups by key.
