@@ -8,6 +8,7 @@ fetched for a whole page at once.
 """
 
 import heapq
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import chain
@@ -39,6 +40,36 @@ def _is_published(article):
     looks up only the articles of the rows at hand.
     """
     return Exists(published_articles().filter(pk=OuterRef(article)))
+
+
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class SlugAddresses:
+    """
+    The addresses of one kind of page by slug (``articles:detail``,
+    ``articles:tag``), reversed once: an ASCII slug needs no quoting, so its
+    address is the first one with the slug swapped in. Any other slug goes
+    through ``reverse()``. A page builds dozens of these addresses.
+    """
+
+    _MARKER = "slug0marker"
+
+    def __init__(self, url_name):
+        self.url_name = url_name
+        example = reverse(url_name, kwargs={"slug": self._MARKER})
+        self.before, _, self.after = example.rpartition(self._MARKER)
+        self.found = {}
+
+    def __call__(self, slug):
+        url = self.found.get(slug)
+        if url is None:
+            if _PLAIN_SLUG.fullmatch(slug):
+                url = f"{self.before}{slug}{self.after}"
+            else:
+                url = reverse(self.url_name, kwargs={"slug": slug})
+            self.found[slug] = url
+        return url
 
 
 # --- Lists -----------------------------------------------------------------------
@@ -203,7 +234,8 @@ def reference_targets(article):
         .values_list("target_key", "target__slug")
         .distinct()
     )
-    return {key: reverse("articles:detail", kwargs={"slug": slug}) for key, slug in rows}
+    article_url = SlugAddresses("articles:detail")
+    return {key: article_url(slug) for key, slug in rows}
 
 
 def referenced_by(article):
@@ -285,7 +317,7 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
             (passage_id for passage_id in passage_ids if passage_id in place),
             key=lambda passage_id: place[passage_id][0],
         )
-    article_urls = {}
+    article_url = SlugAddresses("articles:detail")
     passages = {}
     for section_id, tags in tags_of.items():
         chosen = _most_shared(
@@ -293,14 +325,11 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
         )
         for passage_id, shared_tags in chosen:
             _, heading, anchor, title, slug = place[passage_id][1]
-            url = article_urls.get(slug)
-            if url is None:
-                url = article_urls[slug] = reverse("articles:detail", kwargs={"slug": slug})
             passages.setdefault(section_id, []).append(
                 RelatedPassage(
                     article_title=title,
                     heading=heading,
-                    url=f"{url}#{anchor}",
+                    url=f"{article_url(slug)}#{anchor}",
                     shared_tags=shared_tags,
                 )
             )

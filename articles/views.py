@@ -77,18 +77,9 @@ class Topic:
     url: str
 
 
-def topics(tags, urls):
-    """
-    ``tags`` by name, as links. ``urls`` (slug → address) is shared by the
-    whole page, so each tag's address is reversed once, not once per passage.
-    """
-    links = []
-    for tag in sorted(tags, key=attrgetter("name")):
-        url = urls.get(tag.slug)
-        if url is None:
-            url = urls[tag.slug] = reverse("articles:tag", kwargs={"slug": tag.slug})
-        links.append(Topic(tag.name, url))
-    return links
+def topics(tags, tag_url):
+    """``tags`` by name, as links; ``tag_url`` (a ``SlugAddresses``) is shared by the whole page."""
+    return [Topic(tag.name, tag_url(tag.slug)) for tag in sorted(tags, key=attrgetter("name"))]
 
 
 def table_of_contents(sections):
@@ -150,11 +141,11 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     article_tags, sections = selectors.tags_and_sections(article)
     targets = selectors.reference_targets(article)
     related = selectors.related_passages(article, sections)
-    tag_urls = {}
+    tag_url = selectors.SlugAddresses("articles:tag")
     for section in sections:
         # body_html was sanitized when saved; resolving only adds links we build.
         section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
-        section.topics = topics(section.tag_list, tag_urls)
+        section.topics = topics(section.tag_list, tag_url)
         section.related_passages = related.get(section.pk, [])
     lead = mark_safe(resolve_reference_markers(article.summary_html, targets))
     previous, following = selectors.neighbours(article)
@@ -165,7 +156,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
             "article": article,
             "lead": lead,
             "article_tags": article_tags,
-            "topics": topics(article_tags, tag_urls),
+            "topics": topics(article_tags, tag_url),
             "sections": sections,
             "contents": table_of_contents(sections),
             "referenced_by": list(selectors.referenced_by(article)),

@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from django.template.loader import get_template
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from articles.models import Article
 from articles.views import render_article
@@ -124,6 +126,18 @@ def test_article_page_shows_title_date_reading_time_tags_and_nested_contents(
     assert '<h3 id="peacekeeping-missions"' in page
     # A passage carries its own tags.
     assert 'href="/tags/trust-building/"' in section_html(page, "peacekeeping-missions")
+
+
+def test_article_page_links_each_topic_to_its_page(read, db):
+    article = make_article(
+        "Topical",
+        tags=["Defence attachés", "Naval"],
+        sections=[{"heading": "Ports", "tags": ["Naval", "Sûreté"]}],
+    )
+    page = text_of(read(article.get_absolute_url()))
+    for tag in Tag.objects.all():
+        assert f'href="{reverse("articles:tag", kwargs={"slug": tag.slug})}">{tag.name}<' in page
+    assert 'href="/tags/defence-attach%C3%A9s/"' in page
 
 
 def test_unknown_or_unpublished_article_is_404(read, db):
