@@ -11,6 +11,7 @@ import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from .tagging import suggest_tags
 
 # Files per task sent to a worker: enough to amortise the round trip.
 FILES_PER_TASK = 8
+# Files prepared ahead of the writer: more than a batch, so that the workers
+# keep going while it writes one.
+FILES_AHEAD = 256
 # Below this many files, worker processes cost more to start than they save.
 MIN_FILES_FOR_WORKERS = 64
 
@@ -91,8 +95,8 @@ def prepare_source(data, filename):
                 # As Section.prepare counts them (a test keeps the two equal).
                 word_count=len(text.split()),
                 text=indexable(text),
-                anchor_base=slug_base(heading),
-                references=_references(body, Section(position=position)),
+                anchor_base=_anchor_base(heading),
+                references=_references(body, position),
                 tags=tags,
             )
         )
@@ -126,14 +130,22 @@ REFERENCE_FIELDS = (
 )
 
 
-def _references(markdown, section):
+def _references(markdown, position):
+    """REFERENCE_FIELDS of a passage's cross-references (``position``: its section's, or None)."""
     # Most passages name no other article: skip reading them line by line.
     if "[[" not in markdown:
         return []
+    section = None if position is None else Section(position=position)
     return [
         tuple(getattr(reference, name) for name in REFERENCE_FIELDS)
         for reference in build_references(article=Article(), section=section, text=markdown)
     ]
+
+
+@lru_cache(maxsize=4096)
+def _anchor_base(heading):
+    # Headings recur (Introduction, Conclusion…) and slugify is not cheap.
+    return slug_base(heading)
 
 
 def prepare_file(path):
@@ -178,7 +190,8 @@ def prepared_in_order(paths, *, jobs=None):
         return
     tasks = iter([paths[i : i + FILES_PER_TASK] for i in range(0, len(paths), FILES_PER_TASK)])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-        pending = deque(pool.submit(_prepare_files, task) for task in islice(tasks, jobs * 4))
+        ahead = max(jobs, FILES_AHEAD // FILES_PER_TASK)
+        pending = deque(pool.submit(_prepare_files, task) for task in islice(tasks, ahead))
         try:
             while pending:
                 done = pending.popleft().result()

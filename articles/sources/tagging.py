@@ -35,6 +35,7 @@ class Vocabulary:
     _by_first_word: dict = field(init=False, repr=False, compare=False)
     _first_words: frozenset = field(init=False, repr=False, compare=False)
     _always: tuple = field(init=False, repr=False, compare=False)
+    order: dict = field(init=False, repr=False, compare=False)  # topic name → its place
 
     def __post_init__(self):
         by_first_word, always = {}, []
@@ -47,6 +48,7 @@ class Vocabulary:
         object.__setattr__(self, "_by_first_word", by_first_word)
         object.__setattr__(self, "_first_words", frozenset(by_first_word))
         object.__setattr__(self, "_always", tuple(always))
+        object.__setattr__(self, "order", {name: n for n, name in enumerate(self.names)})
 
     def count(self, text):
         """Mentions of each topic in a text: {topic name: count}."""
@@ -60,8 +62,7 @@ class Vocabulary:
         counts = {}
         for index in sorted(candidates):
             phrase, name, _pattern = self.phrases[index]
-            found = _mentions(lowered, phrase)
-            if found:
+            if phrase in lowered and (found := _mentions(lowered, phrase)):
                 counts[name] = counts.get(name, 0) + found
         return counts
 
@@ -126,10 +127,10 @@ def section_topics(section, vocabulary):
     in_heading = vocabulary.count(section.heading)
     in_body = vocabulary.count(_text(section.blocks))
     scored = []
-    for order, name in enumerate(vocabulary.names):
+    for name in in_heading.keys() | in_body.keys():  # a topic not mentioned scores 0
         score = HEADING_WEIGHT * in_heading.get(name, 0) + in_body.get(name, 0)
         if score >= SECTION_THRESHOLD:
-            scored.append((-score, order, name))
+            scored.append((-score, vocabulary.order[name], name))
     return [name for _, _, name in sorted(scored)[:MAX_SECTION_TAGS]]
 
 
