@@ -40,7 +40,6 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
@@ -147,7 +146,10 @@ def search(query, *, page=1, per_page=None):
             )
     # The ranking runs past the cap; the last page stops at it.
     rows = rows[: max(0, total - (page - 1) * per_page)]
-    hits = [_hit(*row) for row in rows]
+    from .selectors import SlugAddresses
+
+    article_url = SlugAddresses("articles:detail")
+    hits = [_hit(article_url, *row) for row in rows]
     return SearchResults(
         query=cleaned,
         hits=hits,
@@ -651,8 +653,8 @@ def _insert_in_batches(cursor, rows, batch_size):
     return count
 
 
-def _hit(title, slug, published_at, heading, anchor, snippet):
-    url = reverse("articles:detail", kwargs={"slug": slug})
+def _hit(article_url, title, slug, published_at, heading, anchor, snippet):
+    url = article_url(slug)
     if anchor:
         url = f"{url}#{anchor}"
     return SearchHit(
