@@ -227,3 +227,31 @@ def test_an_upload_is_recorded_with_its_sections_in_the_revision(db):
     version = Version.objects.get_for_object(article).get()
     recorded = {v.content_type.model for v in version.revision.version_set.all()}
     assert {"article", "section", "taggedarticle"} <= recorded
+
+
+def test_a_re_run_parses_no_file_that_has_not_changed(small_corpus, monkeypatch):
+    run_import(small_corpus)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed an unchanged file")
+
+    monkeypatch.setattr(prepare, "parse_source", no_parsing)
+    out, _ = run_import(small_corpus)
+    assert "0 created, 0 updated, 12 unchanged" in out
+
+
+def test_a_file_known_unchanged_is_imported_when_the_run_changed_its_article_first(tmp_path):
+    run_import(SOURCES)
+    name = "000_468588a0e0edcab1.txt"
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    original = (SOURCES / name).read_text(encoding="utf-8")
+    (first / name).write_text(
+        original.replace("pivotal role in shaping", "central role in shaping")
+    )
+    shutil.copy(SOURCES / name, second / name)
+
+    out, _ = run_import(first, second)
+    assert out.count(f"{name}: updated") == 2
+    assert "pivotal role in shaping" in Article.objects.get(source_file=name).summary

@@ -70,6 +70,19 @@ class FailedSource:
     message: str  # as printed when it happens
 
 
+@dataclass
+class KnownSource:
+    """
+    A file with the very bytes an article was last imported from: it needs no
+    parsing to be found unchanged (the importer prepares it after all, should
+    the run change that article before its turn).
+    """
+
+    filename: str
+    digest: str
+    data: bytes
+
+
 def source_digest(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -177,28 +190,40 @@ def default_jobs():
     return os.cpu_count() or 1
 
 
-def prepared_in_order(paths, *, jobs=None):
+def prepared_in_order(items, *, count, jobs=None):
     """
-    PreparedSource (or FailedSource) for each path, in order. With more than
-    one job and enough files, the work runs in ``jobs`` worker processes, a
-    bounded number of files ahead of the caller.
+    PreparedSource (or FailedSource) for each path of ``items``, in order;
+    the KnownSource among them are passed on as they are. With more than
+    one job and ``count`` files or more, the work runs in ``jobs`` worker
+    processes, a bounded number of files ahead of the caller.
     """
     jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or len(paths) < MIN_FILES_FOR_WORKERS:
-        for path in paths:
-            yield prepare_file(path)
+    if jobs <= 1 or count < MIN_FILES_FOR_WORKERS:
+        for item in items:
+            yield item if isinstance(item, KnownSource) else prepare_file(item)
         return
-    tasks = iter([paths[i : i + FILES_PER_TASK] for i in range(0, len(paths), FILES_PER_TASK)])
+    items = iter(items)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-        ahead = max(jobs, FILES_AHEAD // FILES_PER_TASK)
-        pending = deque(pool.submit(_prepare_files, task) for task in islice(tasks, ahead))
+
+        def submit():
+            chunk = list(islice(items, FILES_PER_TASK))
+            if not chunk:
+                return None
+            paths = [item for item in chunk if not isinstance(item, KnownSource)]
+            return chunk, pool.submit(_prepare_files, paths) if paths else None
+
+        pending = deque()
+        while len(pending) < max(jobs, FILES_AHEAD // FILES_PER_TASK) and (task := submit()):
+            pending.append(task)
         try:
             while pending:
-                done = pending.popleft().result()
-                task = next(tasks, None)
-                if task is not None:
-                    pending.append(pool.submit(_prepare_files, task))
-                yield from done
+                chunk, future = pending.popleft()
+                prepared = iter(future.result() if future is not None else ())
+                if task := submit():
+                    pending.append(task)
+                for item in chunk:
+                    yield item if isinstance(item, KnownSource) else next(prepared)
         finally:
-            for future in pending:
-                future.cancel()
+            for _, future in pending:
+                if future is not None:
+                    future.cancel()

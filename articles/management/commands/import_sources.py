@@ -65,7 +65,9 @@ class Command(BaseCommand):
         self.done = 0
         self.progress = f"[{{:>{len(str(len(files)))}}}/{len(files)}]"
         batch = []
-        for prepared in prepared_in_order(files, jobs=jobs):
+        # A re-run parses only what changed: files with the bytes last imported are known.
+        items = files if force else importer.known_sources(files)
+        for prepared in prepared_in_order(items, count=len(files), jobs=jobs):
             batch.append(prepared)
             if len(batch) >= importer.BATCH_SIZE:
                 self._import(batch, force=force, dry_run=dry_run, publish=not draft)
@@ -99,6 +101,10 @@ class Command(BaseCommand):
                 self._report(number, next(results))
 
     def _report(self, number, result):
+        if isinstance(result, FailedSource):
+            self.errors.append(result.error)
+            self.stderr.write(self.style.ERROR(result.message))
+            return
         self.totals[result.action] += 1
         self.sections += result.sections if result.action in {"created", "updated"} else 0
         self.tags.update(result.tags)
