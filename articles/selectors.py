@@ -1,6 +1,8 @@
 """
-Reads for the public site. Every query starts from ``Article.objects.published()``,
-so a draft or a scheduled article can never reach a reader through any of them.
+Reads for the public site. Every query applies ``Article.objects.published()``
+(as its starting point, or through ``_is_published`` for the articles of the
+rows at hand), so a draft or a scheduled article can never reach a reader
+through any of them.
 
 Each function runs a fixed number of queries, whatever the size of the corpus:
 lists prefetch their tags, and per-passage data (tags, related passages) is
