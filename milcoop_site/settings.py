@@ -147,12 +147,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Persistent connections buy nothing on SQLite; WAL lets readers run beside a writer.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets readers run beside a writer. Connections persist like PostgreSQL's
+    # (CONN_MAX_AGE): SQLite's page cache and parsed schema belong to the
+    # connection, so a connection per request starts every request cold.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault(
         "init_command",
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+        f"PRAGMA cache_size=-{int(os.environ.get('SQLITE_CACHE_KIB', '16384'))};",
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 
