@@ -14,22 +14,31 @@ from .rendering import extract_references, normalize_title
 
 def build_references(*, article, section, text):
     """Unsaved CrossReference objects for the ``[[...]]`` in one passage's Markdown."""
-    references = []
-    base = (section.position * 1000) if section is not None else 0
-    for index, (title, heading, see_also) in enumerate(extract_references(text)):
-        references.append(
-            CrossReference(
-                source_article=article,
-                source_section=section,
-                position=base + index,
-                kind=CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
-                target_title=title[:255],
-                target_heading=heading[:255],
-                target_key=normalize_title(title),
-                target_slug=slugify(title)[:255],
-            )
-        )
-    return references
+    position = section.position if section is not None else None
+    return [
+        CrossReference(source_article=article, source_section=section, **fields)
+        for fields in reference_fields(text, section_position=position)
+    ]
+
+
+def reference_fields(text, *, section_position=None):
+    """
+    The fields of the cross-references that ``build_references`` makes for a
+    passage (a section at ``section_position``, or the lead): no models, so
+    that an import's worker processes can work them out.
+    """
+    base = (section_position * 1000) if section_position is not None else 0
+    return [
+        {
+            "position": base + index,
+            "kind": CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
+            "target_title": title[:255],
+            "target_heading": heading[:255],
+            "target_key": normalize_title(title),
+            "target_slug": slugify(title)[:255],
+        }
+        for index, (title, heading, see_also) in enumerate(extract_references(text))
+    ]
 
 
 def attach_targets(references):
@@ -88,9 +97,7 @@ def resolve_cross_references(*, article=None):
             .distinct()
         )
     for key, slug in pending:
-        target = (
-            Article.objects.filter(Q(title_key=key) | Q(slug=slug)).order_by("pk").first()
-        )
+        target = Article.objects.filter(Q(title_key=key) | Q(slug=slug)).order_by("pk").first()
         if target is not None:
             CrossReference.objects.filter(
                 target__isnull=True, target_key=key, target_slug=slug

@@ -15,10 +15,10 @@ from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-from ..models import Article, Section, slug_base
+from ..models import slug_base
 from ..rendering import finish_html, normalize_title, plain_text
 from ..search import indexable
-from ..services import build_references
+from ..services import reference_fields
 from .markdown_writer import blocks_to_html, blocks_to_markdown
 from .outline import SourceError
 from .parser import decode_source, parse_source
@@ -148,10 +148,9 @@ def _references(markdown, position):
     # Most passages name no other article: skip reading them line by line.
     if "[[" not in markdown:
         return []
-    section = None if position is None else Section(position=position)
     return [
-        tuple(getattr(reference, name) for name in REFERENCE_FIELDS)
-        for reference in build_references(article=Article(), section=section, text=markdown)
+        tuple(fields[name] for name in REFERENCE_FIELDS)
+        for fields in reference_fields(markdown, section_position=position)
     ]
 
 
