@@ -255,3 +255,16 @@ def test_a_file_known_unchanged_is_imported_when_the_run_changed_its_article_fir
     out, _ = run_import(first, second)
     assert out.count(f"{name}: updated") == 2
     assert "pivotal role in shaping" in Article.objects.get(source_file=name).summary
+
+
+def test_two_files_of_one_title_take_turns_on_a_re_run(tmp_path):
+    """The second file was last imported, but the first replaces it again before its turn."""
+    text = (SOURCES / "000_468588a0e0edcab1.txt").read_text(encoding="utf-8")
+    (tmp_path / "1.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "2.txt").write_text(text.replace(" the ", " a ", 3), encoding="utf-8")
+    run_import(tmp_path)
+    assert Article.objects.get().source_file == "2.txt"
+
+    out, _ = run_import(tmp_path)
+    assert "1.txt: updated" in out and "2.txt: updated" in out
+    assert Article.objects.get().source_file == "2.txt"

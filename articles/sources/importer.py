@@ -9,7 +9,8 @@ what earlier files wrote (unique slugs, a tag needs two passages, references
 resolving to the first article that names them) is applied in memory, in
 file order, over what the batch writes. New articles are written with a few
 bulk statements per batch; replacing an article goes through ``save()`` and
-its signals, one file at a time.
+its signals, one file at a time. A file with the very bytes its article was
+imported from is found unchanged without being parsed (``known_sources``).
 """
 
 import hashlib
@@ -113,10 +114,12 @@ def import_source(*, data, filename, force=False, dry_run=False, publish=True):
 
 def import_batch(sources, *, force=False, dry_run=False, publish=True):
     """
-    Import prepared sources in order; yields an ImportResult for each, once it
-    is committed. One transaction for the batch; should it fail, the files are
-    imported again one transaction each, so that the files before the one
-    that fails are kept and the failure is raised as a single file's would be.
+    Import prepared sources (PreparedSource or KnownSource) in order; yields
+    an ImportResult for each once it is committed (a FailedSource for a known
+    file that no longer parses). One transaction for the batch; should it
+    fail, the files are imported again one transaction each, so that the
+    files before the one that fails are kept and the failure is raised as a
+    single file's would be.
     A dry run imports each file on its own and rolls it back, as a run of
     ``import_source(dry_run=True)`` would.
     """
@@ -180,6 +183,7 @@ class _Batch:
         self.unchanged = []  # positions of unchanged results, to count their sections
 
     def run(self, sources):
+        sources = list(sources)
         existing = None
         for position, source in enumerate(sources):
             if isinstance(source, KnownSource):
@@ -201,13 +205,13 @@ class _Batch:
                     continue
                 # Changed earlier in this run: import it as any other file.
                 try:
-                    source = prepare_source(source.data, source.filename)
+                    source = sources[position] = prepare_source(source.data, source.filename)
                 except SourceError as exc:
                     self.results[position] = FailedSource(
                         source.filename, str(exc), f"error: {exc}"
                     )
                     continue
-                existing = None
+                existing = None  # to be looked up by its title too
             if {("file", source.filename), ("title", source.title_key)} & self.pending_names:
                 # It would find an article created earlier in this batch.
                 self._create_pending()

@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 
 from ..models import slug_base
-from ..rendering import finish_html, normalize_title, plain_text
+from ..rendering import finish_html, normalize_title, plain_text, render_markdown
 from ..search import indexable
 from ..services import reference_fields
 from .markdown_writer import blocks_to_html, blocks_to_markdown
@@ -115,8 +115,8 @@ def prepare_source(data, filename):
         )
     title = " ".join(outline.title.split())
     summary = blocks_to_markdown(outline.lead)
-    # The lead's blocks render as a section's do: what Article.save() would store.
-    summary_html = finish_html(blocks_to_html(outline.lead))
+    # What Article.save() stores (the lead is rendered from its Markdown, as it always was).
+    summary_html = render_markdown(summary)
     return PreparedSource(
         filename=filename,
         digest=source_digest(data),
