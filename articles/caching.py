@@ -158,3 +158,29 @@ def page_lifetime(version, *, now=None):
     if upcoming is not None:
         lifetime = min(lifetime, seconds_until(upcoming, now=now))
     return lifetime
+
+
+_MISSING = object()
+
+
+def derived(name, compute):
+    """
+    ``compute()``, kept in the shared cache for the current content version
+    (and no longer than a page rendered now may live), for corpus-wide figures
+    that many pages show and that cost a pass over the whole site, such as the
+    tag counts. Any write moves every instance to a new version, so the value
+    is never staler than the pages it appears on. Without a cache it is simply
+    computed.
+    """
+    version = content_version()
+    if version is None:
+        return compute()
+    key = f"derived:{name}:{version}"
+    value = safe_cache_call("reading derived data", "get", key, _MISSING)
+    if value is not _MISSING:
+        return value
+    value = compute()
+    lifetime = page_lifetime(version)
+    if lifetime >= 1:
+        safe_cache_call("storing derived data", "set", key, value, lifetime)
+    return value

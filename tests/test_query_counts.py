@@ -12,8 +12,10 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
+from articles import selectors
 from articles.models import Article
 from tests.factories import make_article
 
@@ -24,15 +26,18 @@ TAG_POOL = ["Alliances", "Logistics", "Training", "Treaties", "Cyber", "Naval", 
 # related passages (the candidates, then those in published articles),
 # previous/next.
 EXPECTED = {
-    "/": 3,  # articles, their tags, most used tags
+    # Counted with nothing in the cache. "tag usage" is the site-wide tag counts
+    # with the next scheduled publication that bounds how long they are kept
+    # (see selectors.public_tags): two queries once per content version.
+    "/": 4,  # articles, their tags, tag usage
     "/articles/": 3,  # count, one page of articles, their tags
     "/articles/?page=2": 3,
     "article": 8,
-    "/tags/": 1,
-    "/tags/alliances/": 4,  # tag with counts, article count and page, their passages
+    "/tags/": 2,  # tag usage
+    "/tags/alliances/": 5,  # tag usage, article count and page, their passages
     "/feed/": 2,  # articles, their tags
-    "/tags/alliances/feed/": 3,  # tag, articles, their tags
-    "/sitemap.xml": 3,  # count and page of articles, the tags with their usage
+    "/tags/alliances/feed/": 4,  # tag usage, articles, their tags
+    "/sitemap.xml": 4,  # count and page of articles, tag usage
 }
 # What the article page may ever run, whatever it shows.
 ARTICLE_PAGE_BUDGET = 8
@@ -40,7 +45,11 @@ ARTICLE_PAGE_BUDGET = 8
 
 @pytest.fixture(autouse=True)
 def _without_page_cache(settings):
-    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("PageCacheMiddleware")]
+    settings.MIDDLEWARE = [
+        m
+        for m in settings.MIDDLEWARE
+        if not m.endswith(("PageCacheMiddleware", "FastPathMiddleware"))
+    ]
 
 
 def make_corpus(size):
@@ -79,9 +88,28 @@ def test_each_page_runs_a_fixed_number_of_queries(client, db, django_assert_num_
     for page, expected in EXPECTED.items():
         # An article in the middle: it has neighbours, backlinks and related passages.
         url = articles[1].get_absolute_url() if page == "article" else page
+        cache.clear()
         with django_assert_num_queries(expected, info=url):
             response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_site_wide_tag_counts_are_computed_once_per_content_version(
+    client, db, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    make_corpus(3)
+    client.get("/tags/")
+    with django_assert_num_queries(0):
+        assert client.get("/tags/").status_code == 200
+    with django_assert_num_queries(3):  # the tag page's own queries only
+        assert client.get("/tags/alliances/").status_code == 200
+    before = selectors.public_tag("alliances").article_count
+    # Any write moves to a new content version: the counts are computed afresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article("One more", tags=["Alliances"])
+    with django_assert_num_queries(2):
+        assert client.get("/tags/").status_code == 200
+    assert selectors.public_tag("alliances").article_count == before + 1
 
 
 def test_article_page_stays_within_its_budget(client, db, django_assert_max_num_queries):
