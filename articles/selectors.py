@@ -187,10 +187,17 @@ def articles_tagged(tag, *, with_tags=True):
     return articles if with_tags else articles.prefetch_related(None)
 
 
-def passages_tagged(tag):
-    """Sections of published articles carrying the tag, grouped (ordered) by article."""
+def passages_tagged(tag, *, articles):
+    """
+    The passages of ``articles`` (published ones, a page of them) carrying the
+    tag, grouped (ordered) by article. Driven by the articles' sections, each
+    tested for the tag: a common tag has tens of thousands of taggings, a page
+    of articles a few hundred passages.
+    """
+    carries_tag = Exists(TaggedSection.objects.filter(content_object=OuterRef("pk"), tag=tag))
     return (
-        Section.objects.filter(article__in=published_articles(), tags=tag)
+        Section.objects.filter(article__in=articles)
+        .filter(_is_published("article"), carries_tag)
         .select_related("article")
         .order_by("-article__published_at", "article_id", "position", "pk")
     )

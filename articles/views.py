@@ -177,14 +177,28 @@ def tag_index(request):
     )
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (already known, e.g. from the tag counts) instead of counting."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @property
+    def count(self):
+        return self._known_count
+
+
 def tag_detail(request, slug):
     tag = selectors.public_tag(slug)
     if tag is None:
         raise Http404("No published article carries this tag.")
     # A common topic runs through thousands of passages: a page shows a page of
     # the articles carrying it, with their passages.
-    paginator = Paginator(
-        selectors.articles_tagged(tag, with_tags=False), settings.ARTICLES_PER_PAGE
+    paginator = CountedPaginator(
+        selectors.articles_tagged(tag, with_tags=False),
+        settings.ARTICLES_PER_PAGE,
+        count=tag.article_count,
     )
     page = paginator.get_page(page_number(request.GET.get("page")))
     articles = list(page.object_list)
@@ -194,7 +208,7 @@ def tag_detail(request, slug):
         {
             "tag": tag,
             "articles": articles,
-            "passages": selectors.passages_tagged(tag).filter(article__in=articles),
+            "passages": selectors.passages_tagged(tag, articles=articles),
             "pagination": pagination(request, number=page.number, num_pages=paginator.num_pages),
             "canonical_path": page_path(request, page.number),
         },
