@@ -588,7 +588,8 @@ def main(argv=None):
         server=server,
         notes=notes,
     )
-    print(f"wrote {args.results.relative_to(ROOT) if args.results.is_absolute() else args.results}")
+    results = args.results.resolve()
+    print(f"wrote {results.relative_to(ROOT) if results.is_relative_to(ROOT) else results}")
     if not args.keep:
         database.drop()
         shutil.rmtree(corpus_dir, ignore_errors=True)
