@@ -11,7 +11,10 @@ from django.db.models import Count
 from taggit.models import Tag
 
 from articles.models import Article, CrossReference, Section
+from articles.rendering import finish_html, plain_text, render_markdown
 from articles.sources.importer import content_digest, import_source
+from articles.sources.markdown_writer import blocks_to_html, blocks_to_markdown
+from articles.sources.outline import Paragraph
 
 SOURCES = Path(__file__).resolve().parent.parent / "articles" / "sources" / "texts"
 DATA = Path(__file__).parent / "data"
@@ -64,6 +67,25 @@ def test_bulk_import_renders_exactly_what_an_editor_save_renders(imported_source
         stored = section.body_html
         section.save()
         assert section.body_html == stored, section.heading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ranges < 12 nm and > 3 nm apply.",
+        "The memo quoted <script>alert(1)</script> verbatim.",
+        "See <https://example.org> or <!-- a comment -->.",
+        "AT&T and &amp; and &#38; stay as written.",
+        "Rule a<b, c*d, [brackets] and back\\slash.",
+    ],
+)
+def test_text_with_markup_characters_imports_as_written_and_survives_an_editor_save(text):
+    paragraph = Paragraph(text)
+    body_html = finish_html(blocks_to_html([paragraph]))
+    # What an editor's save renders from the stored Markdown is what the import wrote …
+    assert render_markdown(blocks_to_markdown([paragraph])) == body_html
+    # … and it reads as the source did: no backslash or entity shows.
+    assert plain_text(body_html) == text
 
 
 def test_lists_are_rendered_as_real_html_lists(imported_sources):

@@ -9,12 +9,18 @@ import re
 
 from .outline import ItemList, Paragraph, SeeAlso
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}>|])")
+# "<" can't be backslash-escaped in Markdown (the backslash would show), nor
+# "&": where they could start a tag, an autolink or an entity, they are
+# written as entities, which render as the characters themselves.
+_TAG_OR_ENTITY_START = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)")
+_ENTITIES = {"<": "&lt;", "&": "&amp;"}
 _LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(\s)")
 
 
 def escape_markdown(text):
     """Plain text → Markdown that renders as the same text."""
+    text = _TAG_OR_ENTITY_START.sub(lambda m: _ENTITIES[m.group()], text)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return _LINE_START_SPECIAL.sub(
         lambda m: f"{m.group(1)}{_escape_marker(m.group(2))}{m.group(3)}", text
