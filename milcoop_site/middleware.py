@@ -141,9 +141,8 @@ class CachedPageFastPathMiddleware:
         ):
             version = caching.content_version()
             if version is not None:
-                response = _cached_page(
-                    request, _page_key(version, request), timezone.now().timestamp()
-                )
+                key = _page_key(version, request)
+                response = _cached_page(request, key, timezone.now().timestamp())
                 if response is not None:
                     return get_conditional_response(
                         request,
@@ -151,6 +150,8 @@ class CachedPageFastPathMiddleware:
                         last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
                         response=response,
                     )
+                # PageCacheMiddleware stores under this key without asking the cache again.
+                request.page_cache_miss = (version, key)
         return self.get_response(request)
 
 
@@ -184,18 +185,21 @@ class PageCacheMiddleware:
         return self._anonymous(request)
 
     def _anonymous(self, request):
-        version = caching.content_version()
-        if version is None:  # cache unreachable: serve uncached
-            response = self.get_response(request)
-            _public_headers(request, response, max_age=None)
-            response["X-Cache"] = "off"
-            return response
-
-        key = _page_key(version, request)
         now = timezone.now().timestamp()
-        response = _cached_page(request, key, now)
-        if response is not None:
-            return response
+        looked_up = getattr(request, "page_cache_miss", None)
+        if looked_up is not None:  # the fast path above found nothing under this key
+            version, key = looked_up
+        else:
+            version = caching.content_version()
+            if version is None:  # cache unreachable: serve uncached
+                response = self.get_response(request)
+                _public_headers(request, response, max_age=None)
+                response["X-Cache"] = "off"
+                return response
+            key = _page_key(version, request)
+            response = _cached_page(request, key, now)
+            if response is not None:
+                return response
 
         try:
             lifetime = caching.page_lifetime(version)

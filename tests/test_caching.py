@@ -199,6 +199,22 @@ def test_a_reader_without_a_session_is_served_before_the_per_user_middleware(
     assert client.get("/page/", headers={"if-none-match": hit["ETag"]}).status_code == 304
 
 
+def test_a_miss_asks_the_cache_for_the_page_once(client, article, monkeypatch):
+    lookups = []
+    real = caching.safe_cache_call
+
+    def counting(action, method, *args, **kwargs):
+        if action == "reading a cached page":
+            lookups.append(args[0])
+        return real(action, method, *args, **kwargs)
+
+    monkeypatch.setattr(caching, "safe_cache_call", counting)
+    assert client.get("/page/")["X-Cache"] == "miss"
+    assert len(lookups) == 1
+    assert client.get("/page/")["X-Cache"] == "hit"
+    assert len(lookups) == 2 and lookups[0] == lookups[1]
+
+
 def test_a_reader_with_an_anonymous_session_cookie_still_gets_the_cached_page(client, article):
     client.get("/page/")
     client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
