@@ -105,12 +105,11 @@ JOIN (
            MAX(article.updated_at) AS last_modified
     FROM (
         SELECT tagged.tag_id, tagged.content_object_id AS article_id, 0 AS is_passage
-        FROM {tagged_article} tagged {where_article_tag}
+        FROM {tagged_article} tagged
         UNION ALL
         SELECT tagged.tag_id, section.article_id, 1 AS is_passage
         FROM {tagged_section} tagged
         JOIN {section} section ON section.id = tagged.content_object_id
-        {where_section_tag}
     ) uses
     JOIN {article} article ON article.id = uses.article_id
     WHERE uses.article_id IN ({published})
@@ -120,7 +119,7 @@ ORDER BY tag.name
 """
 
 
-def _tag_usage(*, slug=None):
+def _tag_usage():
     """
     Tags used by published content, each with ``article_count`` (published
     articles carrying it, on themselves or in a passage), ``passage_count``
@@ -131,7 +130,6 @@ def _tag_usage(*, slug=None):
     One aggregate over the taggings, not a count per tag: it stays one pass
     however many tags and articles there are.
     """
-    only_this_tag = f"WHERE tagged.tag_id IN (SELECT id FROM {Tag._meta.db_table} WHERE slug = %s)"
     # The published rule comes from the one queryset that states it.
     published_sql, published_params = (
         published_articles().order_by().values("pk").query.sql_with_params()
@@ -143,12 +141,8 @@ def _tag_usage(*, slug=None):
         tagged_section=TaggedSection._meta.db_table,
         section=Section._meta.db_table,
         article=Article._meta.db_table,
-        where_article_tag=only_this_tag if slug is not None else "",
-        where_section_tag=only_this_tag if slug is not None else "",
     )
-    params = [slug, slug] if slug is not None else []
-    params += list(published_params)
-    tags = list(Tag.objects.raw(sql, params))
+    tags = list(Tag.objects.raw(sql, published_params))
     for tag in tags:
         tag.use_count = tag.article_count + tag.passage_count
         if isinstance(tag.last_modified, str):  # SQLite hands back text from MAX()
@@ -169,11 +163,6 @@ def public_tags():
 
 def most_used_tags(*, limit):
     return sorted(public_tags(), key=lambda tag: (-tag.use_count, tag.name))[:limit]
-
-
-def public_tags_for_sitemap():
-    """Public tags, each with ``last_modified``: when the newest change to its articles was."""
-    return public_tags()
 
 
 def public_tag(slug):

@@ -30,7 +30,7 @@ class ArticleSitemap(Sitemap):
 
 class TagSitemap(Sitemap):
     def items(self):
-        return selectors.public_tags_for_sitemap()
+        return selectors.public_tags()
 
     def location(self, tag):
         return reverse("articles:tag", kwargs={"slug": tag.slug})
