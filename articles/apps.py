@@ -12,7 +12,7 @@ class ArticlesConfig(AppConfig):
         # — admin, import, shell — goes through the same rules.
         from django.db.models.signals import post_migrate
 
-        from . import signals  # noqa: F401
-        from .roles import on_post_migrate
+        from .content import signals  # noqa: F401
+        from .editorial.roles import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self)

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .rendering import normalize_title, plain_text, render_markdown
+from .content.rendering import normalize_title, plain_text, render_markdown
 
 WORDS_PER_MINUTE = 230
 

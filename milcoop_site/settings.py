@@ -125,7 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "articles.context_processors.site",
+                "articles.reading.context_processors.site",
             ],
         },
     },

@@ -6,6 +6,6 @@ from . import health
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", include("articles.preview_urls")),
-    path("", include("articles.urls")),
+    path("", include("articles.editorial.urls")),
+    path("", include("articles.reading.urls")),
 ]

@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from articles.editorial.roles import ensure_editors_group
 from articles.models import Article, Section
-from articles.roles import ensure_editors_group
 
 _counter = itertools.count(1)
 

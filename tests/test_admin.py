@@ -18,7 +18,7 @@ from reversion.models import Version
 from taggit.models import Tag
 from taggit.utils import edit_string_for_tags
 
-from articles import editorial
+from articles.editorial import services as editorial
 from articles.models import Article, CrossReference, Section, TaggedArticle, TaggedSection
 from tests.factories import make_article, make_editor
 

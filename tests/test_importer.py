@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from taggit.models import Tag
 
+from articles.content.rendering import finish_html, plain_text, render_markdown
 from articles.models import Article, CrossReference, Section
-from articles.rendering import finish_html, plain_text, render_markdown
 from articles.sources.importer import content_digest, import_source
 from articles.sources.markdown_writer import blocks_to_html, blocks_to_markdown
 from articles.sources.outline import Paragraph

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import editorial
+from articles.editorial import services as editorial
 from articles.models import Article, PreviewLink
 from tests.factories import make_article, make_editor
 

@@ -15,8 +15,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles import selectors
 from articles.models import Article
+from articles.reading import selectors
 from tests.factories import make_article
 
 TAG_POOL = ["Alliances", "Logistics", "Training", "Treaties", "Cyber", "Naval", "Air", "Space"]

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
+from articles.editorial.roles import EDITORS_GROUP
 from articles.models import Article, Section
-from articles.roles import EDITORS_GROUP
 from tests.factories import make_article, make_editor
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from articles.content.rendering import render_markdown
 from articles.models import Article
-from articles.rendering import render_markdown
 from tests.factories import make_article, make_section
 
 FORBIDDEN_TAGS = {

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from articles import search as search_module
-from articles import signals
+from articles.content import signals
+from articles.content.services import publish, unpublish
 from articles.models import Article
 from articles.search import SearchResults, index_size, search
-from articles.services import publish, unpublish
 
 from .factories import make_article, make_section
 

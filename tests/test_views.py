@@ -12,7 +12,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article
-from articles.views import render_article
+from articles.reading.views import render_article
 from tests.factories import make_article, make_section
 
 FRANCOPHONIE = "exploring-military-diplomacy-in-francophonie-relations"

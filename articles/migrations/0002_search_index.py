@@ -7,7 +7,7 @@ later saves keep the index right through the signal hooks.
 
 from django.db import migrations
 
-from articles.rendering import plain_text
+from articles.content.rendering import plain_text
 
 TABLE = "articles_search_index"
 

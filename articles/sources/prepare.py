@@ -15,10 +15,10 @@ from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
+from ..content.rendering import finish_html, normalize_title, plain_text, render_markdown
+from ..content.services import reference_fields
 from ..models import slug_base
-from ..rendering import finish_html, normalize_title, plain_text, render_markdown
 from ..search import indexable
-from ..services import reference_fields
 from .markdown_writer import blocks_to_html, blocks_to_markdown
 from .outline import SourceError
 from .parser import decode_source, parse_source

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from ..rendering import MARKER_PATTERN, plain_text
+from ..content.rendering import MARKER_PATTERN, plain_text
 
 register = template.Library()
 

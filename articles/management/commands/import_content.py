@@ -7,8 +7,8 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from articles.caching import bump_content_version
+from articles.content.rendering import normalize_title
 from articles.models import Article, CrossReference, Section
-from articles.rendering import normalize_title
 
 from .export_content import FORMAT_NAME, FORMAT_VERSION, article_record
 

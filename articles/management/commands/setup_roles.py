@@ -1,7 +1,11 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.roles import EDITORS_GROUP, editor_permission_codenames, ensure_editors_group
+from articles.editorial.roles import (
+    EDITORS_GROUP,
+    editor_permission_codenames,
+    ensure_editors_group,
+)
 
 
 class Command(BaseCommand):

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from . import search as search_backend
+from .. import search as search_backend
+from ..content.rendering import resolve_reference_markers
 from . import selectors
-from .rendering import resolve_reference_markers
 
 HOME_ARTICLES = 6
 HOME_TAGS = 16

@@ -43,7 +43,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
-from .rendering import plain_text
+from ..content.rendering import plain_text
 
 TABLE = "articles_search_index"
 MAX_QUERY_LENGTH = 200
@@ -148,7 +148,7 @@ def search(query, *, page=1, per_page=None):
             )
     # The ranking runs past the cap; the last page stops at it.
     rows = rows[: max(0, total - (page - 1) * per_page)]
-    from .selectors import SlugAddresses
+    from ..reading.selectors import SlugAddresses
 
     article_url = SlugAddresses("articles:detail")
     hits = [_hit(article_url, *row) for row in rows]
@@ -234,7 +234,7 @@ def rebuild_index(*, batch_size=2000):
     Empty the index and fill it again from every article and section.
     Returns (articles, sections) indexed. Call inside a transaction.
     """
-    from .models import Article, Section
+    from ..models import Article, Section
 
     backend = _backend()
     if backend is None:
@@ -611,7 +611,7 @@ def _backend():
 
 def _published_articles():
     """The SQL of Article.objects.published(): the one rule for what readers may see."""
-    from .models import Article
+    from ..models import Article
 
     return Article.objects.published().order_by().values("pk").query.sql_with_params()
 
@@ -621,7 +621,7 @@ def _published_article(article_id_sql):
     Article.objects.published() narrowed to the article whose id is the SQL
     ``article_id_sql``: a correlated subquery for EXISTS (…), probed by primary key.
     """
-    from .models import Article
+    from ..models import Article
 
     return (
         Article.objects.published()

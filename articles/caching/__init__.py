@@ -114,7 +114,7 @@ def next_scheduled_publication(version, *, now=None):
     Computed once per content version and kept in the cache beside it; any
     write that schedules or reschedules an article bumps the version.
     """
-    from .models import Article
+    from ..models import Article
 
     now = now or timezone.now()
     key = NEXT_PUBLICATION_KEY.format(version=version)

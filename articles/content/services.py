@@ -8,7 +8,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Article, CrossReference, Section
+from ..models import Article, CrossReference, Section
 from .rendering import extract_references, normalize_title
 
 

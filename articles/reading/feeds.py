@@ -6,8 +6,8 @@ from django.http import Http404
 from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
+from ..content.rendering import plain_text
 from . import selectors
-from .rendering import plain_text
 
 FEED_ITEMS = 20
 

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
 
-from . import caching
-from .models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from .. import caching
+from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
 
 RELATED_PASSAGES_PER_SECTION = 3
 # Candidates looked at per tag of a passage: every passage of a rarer tag, the

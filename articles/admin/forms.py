@@ -7,8 +7,8 @@ from django.utils import timezone
 from taggit.forms import TagField, TagWidget
 from taggit.models import Tag
 
-from . import editorial
-from .models import Article, Section
+from ..editorial import services as editorial
+from ..models import Article, Section
 
 TAG_DATALIST_ID = "tag-names"
 MAX_SOURCE_BYTES = 1024 * 1024

@@ -27,8 +27,15 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.models import Tag
 
-from . import editorial, services
-from .admin_forms import (
+from ..content import services
+from ..content.rendering import normalize_title
+from ..editorial import services as editorial
+from ..models import Article, PreviewLink, Section, TaggedArticle, TaggedSection
+from ..sources.importer import import_source, source_digest
+from ..sources.outline import ItemList, SourceError
+from ..sources.parser import decode_source, parse_source
+from ..sources.tagging import suggest_tags
+from .forms import (
     TAG_DATALIST_ID,
     ArticleAdminForm,
     ConfirmImportForm,
@@ -37,12 +44,6 @@ from .admin_forms import (
     SectionInlineForm,
     SourceUploadForm,
 )
-from .models import Article, PreviewLink, Section, TaggedArticle, TaggedSection
-from .rendering import normalize_title
-from .sources.importer import import_source, source_digest
-from .sources.outline import ItemList, SourceError
-from .sources.parser import decode_source, parse_source
-from .sources.tagging import suggest_tags
 
 IMPORT_SESSION_KEY = "articles.admin.import"
 

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 
-from . import editorial
-from .models import Article
+from ..models import Article
+from . import services as editorial
 
 FALLBACK_TEMPLATE = "admin/articles/preview/article.html"
 GONE_TEMPLATE = "admin/articles/preview/gone.html"
@@ -29,7 +29,7 @@ def _private(response):
 
 def _render(request, article, banner):
     try:
-        from .views import render_article
+        from ..reading.views import render_article
     except ImportError:
         render_article = None
     if render_article is not None:

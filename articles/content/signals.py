@@ -8,9 +8,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from . import search, services
-from .caching import bump_content_version
-from .models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from .. import search
+from ..caching import bump_content_version
+from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from . import services
 
 
 def _bump_after_commit():

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from .models import Article, CrossReference, PreviewLink, Section, TaggedArticle, TaggedSection
-from .rendering import normalize_title
+from ..content.rendering import normalize_title
+from ..models import Article, CrossReference, PreviewLink, Section, TaggedArticle, TaggedSection
 
 PREVIEW_SALT = "articles.preview-link"
 
