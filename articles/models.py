@@ -24,6 +24,14 @@ class ArticleQuerySet(models.QuerySet):
         """What anonymous readers may see: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Published for a moment still to come: public from then on, with no further write."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        """Not published: only editors see them."""
+        return self.filter(status=Article.Status.DRAFT)
+
 
 class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE)

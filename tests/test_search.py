@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from articles import search as search_module
 from articles.content import signals
-from articles.content.services import publish, unpublish
+from articles.content.publishing import publish, unpublish
 from articles.models import Article
 from articles.search import SearchResults, index_size, search
 

@@ -27,7 +27,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.models import Tag
 
-from ..content import services
+from ..content import publishing
 from ..content.rendering import normalize_title
 from ..editorial import services as editorial
 from ..models import Article, PreviewLink, Section, TaggedArticle, TaggedSection
@@ -68,13 +68,12 @@ class StatusFilter(admin.SimpleListFilter):
         return [("draft", "Draft"), ("public", "Published"), ("scheduled", "Scheduled")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
         if self.value() == "draft":
-            return queryset.filter(status=Article.Status.DRAFT)
+            return queryset.drafts()
         if self.value() == "public":
-            return queryset.filter(status=Article.Status.PUBLISHED, published_at__lte=now)
+            return queryset.published()
         if self.value() == "scheduled":
-            return queryset.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+            return queryset.scheduled()
         return queryset
 
 
@@ -250,14 +249,14 @@ class ArticleAdmin(VersionAdmin):
     @admin.action(description="Publish the selected articles now", permissions=["publish"])
     def publish_articles(self, request, queryset):
         count = self._change_status(
-            request, queryset, change=services.publish, comment="Published."
+            request, queryset, change=publishing.publish, comment="Published."
         )
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish the selected articles", permissions=["publish"])
     def unpublish_articles(self, request, queryset):
         count = self._change_status(
-            request, queryset, change=services.unpublish, comment="Unpublished."
+            request, queryset, change=publishing.unpublish, comment="Unpublished."
         )
         self.message_user(request, f"Unpublished {count} article(s); they are drafts now.")
 
@@ -271,7 +270,7 @@ class ArticleAdmin(VersionAdmin):
                 with reversion.create_revision():
                     reversion.set_user(request.user)
                     reversion.set_comment(f"Scheduled for {when:%Y-%m-%d %H:%M}.")
-                    editorial.schedule(articles=articles, when=when)
+                    publishing.schedule(articles=articles, when=when)
                 local = timezone.localtime(when)
                 self.message_user(
                     request,

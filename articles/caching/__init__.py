@@ -124,7 +124,7 @@ def next_scheduled_publication(version, *, now=None):
     if stored is not None and stored > now.timestamp():
         return datetime.fromtimestamp(stored, tz=UTC)
     upcoming = (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        Article.objects.scheduled()
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()

@@ -11,7 +11,7 @@ from taggit.models import Tag
 from .. import search
 from ..caching import bump_content_version
 from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
-from . import services
+from . import references, totals
 
 
 def _bump_after_commit():
@@ -22,8 +22,8 @@ def _bump_after_commit():
 def article_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    services.sync_references(article=instance, section=None)
-    services.resolve_cross_references(article=instance)
+    references.sync_references(article=instance, section=None)
+    references.resolve_cross_references(article=instance)
     search.index_article(instance)
     _bump_after_commit()
 
@@ -32,9 +32,9 @@ def article_saved(sender, instance, raw=False, **kwargs):
 def section_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    services.sync_references(article=instance.article, section=instance)
-    services.update_word_count(instance.article)
-    services.touch(instance.article)
+    references.sync_references(article=instance.article, section=instance)
+    totals.update_word_count(instance.article)
+    totals.touch(instance.article)
     search.index_section(instance)
     _bump_after_commit()
 
@@ -43,7 +43,7 @@ def section_saved(sender, instance, raw=False, **kwargs):
 def section_deleted(sender, instance, **kwargs):
     search.unindex_section(instance)
     try:
-        services.update_word_count(instance.article)
+        totals.update_word_count(instance.article)
     except Article.DoesNotExist:  # the whole article is being deleted
         pass
     _bump_after_commit()

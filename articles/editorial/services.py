@@ -145,21 +145,6 @@ def create_wanted_draft(*, title):
         raise EditorialError(f"An article titled “{title}” exists already.") from None
 
 
-# --- Publishing ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def schedule(*, articles, when):
-    """Publish ``articles`` at ``when`` (a moment in the future)."""
-    if when <= timezone.now():
-        raise EditorialError("A scheduled date must lie in the future.")
-    for article in articles:
-        article.status = Article.Status.PUBLISHED
-        article.published_at = when
-        article.save()
-    return len(articles)
-
-
 # --- Preview links -------------------------------------------------------------------
 
 

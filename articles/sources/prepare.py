@@ -15,8 +15,8 @@ from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
+from ..content.references import reference_fields
 from ..content.rendering import finish_html, normalize_title, plain_text, render_markdown
-from ..content.services import reference_fields
 from ..models import slug_base
 from ..search import indexable
 from .markdown_writer import blocks_to_html, blocks_to_markdown

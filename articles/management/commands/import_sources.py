@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.content.services import count_cross_references
+from articles.content.references import count_cross_references
 from articles.sources import importer
 from articles.sources.prepare import FailedSource, default_jobs, prepared_in_order
 

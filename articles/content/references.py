@@ -1,14 +1,14 @@
 """
-Writes that keep derived data right. Called from signal handlers, the admin,
-the management commands and the tests alike: one place for each rule.
+Cross-references: the ``[[Title]]`` and ``See also`` links a passage makes to
+another article. Each passage's references are rebuilt from its Markdown when
+it is saved, and pointed at the article their title (or slug) names as soon
+as that article exists.
 """
 
-from django.db import transaction
-from django.db.models import Q, Sum
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.text import slugify
 
-from ..models import Article, CrossReference, Section
+from ..models import Article, CrossReference
 from .rendering import extract_references, normalize_title
 
 
@@ -109,34 +109,3 @@ def count_cross_references():
     resolved = CrossReference.objects.filter(target__isnull=False).count()
     unresolved = CrossReference.objects.filter(target__isnull=True).count()
     return resolved, unresolved
-
-
-def touch(article):
-    """Mark an article as changed now (a change to one of its sections changes it)."""
-    now = timezone.now()
-    Article.objects.filter(pk=article.pk).update(updated_at=now)
-    article.updated_at = now
-
-
-def update_word_count(article):
-    total = Section.objects.filter(article=article).aggregate(n=Sum("word_count"))["n"] or 0
-    Article.objects.filter(pk=article.pk).update(word_count=total)
-    article.word_count = total
-
-
-@transaction.atomic
-def publish(*, article, when=None):
-    """Publish now, or schedule for ``when`` if it lies in the future."""
-    article.status = Article.Status.PUBLISHED
-    article.published_at = when or article.published_at or timezone.now()
-    if when is None and article.published_at > timezone.now():
-        article.published_at = timezone.now()
-    article.save()
-    return article
-
-
-@transaction.atomic
-def unpublish(*, article):
-    article.status = Article.Status.DRAFT
-    article.save()
-    return article
