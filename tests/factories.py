@@ -4,7 +4,9 @@ import itertools
 from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.forms import MultiWidget
 from django.utils import timezone
+from taggit.utils import edit_string_for_tags
 
 from articles.editorial.roles import ensure_editors_group
 from articles.models import Article, Section
@@ -58,3 +60,32 @@ def make_editor(username="editor", password="editor-pass-123"):
     user = User.objects.create_user(username=username, password=password, is_staff=True)
     user.groups.add(ensure_editors_group())
     return user
+
+
+def admin_form_data(response):
+    """The POST data an admin change form (with its inlines) would send back unchanged."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[formset.management_form.add_prefix(name)] = formset.management_form[name].value()
+        forms.extend(formset.forms)
+    for form in forms:
+        for name, field in form.fields.items():
+            key = form.add_prefix(name)
+            value = form[name].value()
+            if isinstance(field.widget, MultiWidget):
+                if isinstance(value, list):
+                    data.update({f"{key}_{i}": part for i, part in enumerate(value) if part})
+                elif value:
+                    local = timezone.localtime(value)
+                    data[f"{key}_0"] = local.strftime("%Y-%m-%d")
+                    data[f"{key}_1"] = local.strftime("%H:%M:%S.%f")
+                continue
+            if value is None or value is False:
+                continue
+            if name == "tags" and not isinstance(value, str):
+                value = edit_string_for_tags(value)
+            data[key] = "on" if value is True else value
+    return data

@@ -9,17 +9,16 @@ from django.contrib.auth.models import Permission
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.forms import MultiWidget
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 from taggit.models import Tag
-from taggit.utils import edit_string_for_tags
 
 from articles.editorial import services as editorial
 from articles.models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from tests.factories import admin_form_data as form_data
 from tests.factories import make_article, make_editor
 
 pytestmark = pytest.mark.django_db
@@ -70,35 +69,6 @@ def count_queries(client, url):
         response = client.get(url)
     assert response.status_code == 200, url
     return len(context.captured_queries)
-
-
-def form_data(response):
-    """The POST data the change form would send back unchanged."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[formset.management_form.add_prefix(name)] = formset.management_form[name].value()
-        forms.extend(formset.forms)
-    for form in forms:
-        for name, field in form.fields.items():
-            key = form.add_prefix(name)
-            value = form[name].value()
-            if isinstance(field.widget, MultiWidget):
-                if isinstance(value, list):
-                    data.update({f"{key}_{i}": part for i, part in enumerate(value) if part})
-                elif value:
-                    local = timezone.localtime(value)
-                    data[f"{key}_0"] = local.strftime("%Y-%m-%d")
-                    data[f"{key}_1"] = local.strftime("%H:%M:%S.%f")
-                continue
-            if value is None or value is False:
-                continue
-            if name == "tags" and not isinstance(value, str):
-                value = edit_string_for_tags(value)
-            data[key] = "on" if value is True else value
-    return data
 
 
 def change_url(article):

@@ -351,6 +351,9 @@ class ArticleAdmin(VersionAdmin):
         )
 
     def preview_links_view(self, request, object_id):
+        # Asked before looking the article up, so the answer says nothing of what exists.
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         article = self.get_object(request, unquote(object_id))
         if article is None:
             raise Http404("No such article.")
@@ -404,6 +407,8 @@ class ArticleAdmin(VersionAdmin):
     # -- History
 
     def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         versions = list(
             Version.objects.get_for_object_reference(Article, unquote(object_id))
             .select_related("revision__user")
@@ -453,7 +458,19 @@ class ArticleAdmin(VersionAdmin):
             object_id=object_id,
         )
 
+    def _check_revert_permission(self, request):
+        # Before reversion reverts (and rolls back) anything: showing an old
+        # version is reading the article, saving it is changing it.
+        allowed = (
+            self.has_change_permission(request)
+            if request.method == "POST"
+            else self.has_view_or_change_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
+        self._check_revert_permission(request)
         return self._revert(
             request,
             unquote(object_id),
@@ -463,6 +480,9 @@ class ArticleAdmin(VersionAdmin):
         )
 
     def recover_view(self, request, version_id, extra_context=None):
+        self._check_revert_permission(request)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         version = get_object_or_404(Version, pk=version_id)
         return self._revert(
             request,

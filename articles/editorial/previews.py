@@ -54,10 +54,22 @@ def _banner(article):
     return "Draft preview — not published; readers cannot see this page."
 
 
+def may_preview(user):
+    """
+    Whether ``user`` may read drafts: a member of staff who may view or change
+    articles. Being staff alone only opens the admin's door, not its content.
+    """
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.has_perm("articles.view_article") or user.has_perm("articles.change_article"))
+    )
+
+
 def staff_preview(request, slug):
-    """Any article, in any state, for a signed-in member of staff. 404 for everyone else."""
-    user = request.user
-    if not (user.is_authenticated and user.is_active and user.is_staff):
+    """Any article, in any state, for an editor who may read articles. 404 for everyone else."""
+    if not may_preview(request.user):
         raise Http404("No such page.")
     article = get_object_or_404(_article_queryset(), slug=slug)
     return _render(request, article, _banner(article))
