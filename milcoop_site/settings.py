@@ -202,12 +202,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Admin login throttling: lock a username+address pair out after repeated failures.
+# Admin login throttling: lock a user name out *from one address* after repeated
+# failures, so that a stranger cannot lock out an editor who logs in from elsewhere.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# The reverse proxies in front of gunicorn, each appending to X-Forwarded-For
+# (1 for the documented TLS proxy). The client's address is read from that
+# header only when this is set, and only from the entries the proxies wrote.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or a positive number of proxies.")
+AXES_CLIENT_IP_CALLABLE = "milcoop_site.login_throttling.client_address"
+# The wait in words and in a Retry-After header.
+AXES_LOCKOUT_CALLABLE = "milcoop_site.login_throttling.lockout_response"
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-gb"
