@@ -43,6 +43,7 @@ from .forms import (
     ScheduleForm,
     SectionInlineForm,
     SourceUploadForm,
+    TagAdminForm,
 )
 
 IMPORT_SESSION_KEY = "articles.admin.import"
@@ -809,7 +810,7 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "article_count", "section_count"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
-    fields = ["name", "slug"]
+    form = TagAdminForm
     actions = ["merge_tags"]
 
     def get_queryset(self, request):
@@ -823,22 +824,11 @@ class TagAdmin(admin.ModelAdmin):
     def section_count(self, tag):
         return tag.section_count
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.base_fields[
-            "slug"
-        ].help_text = (
-            "The tag's address: /tags/<slug>/. Changing it breaks links to the old address."
-        )
-        return form
-
     def save_model(self, request, obj, form, change):
-        if change:
-            editorial.rename_tag(
-                tag=obj, name=form.cleaned_data["name"], slug=form.cleaned_data["slug"]
-            )
-        else:
-            super().save_model(request, obj, form, change)
+        # The form has run the same check as rename_tag, so this cannot refuse.
+        editorial.rename_tag(
+            tag=obj, name=form.cleaned_data["name"], slug=form.cleaned_data["slug"]
+        )
 
     @admin.action(description="Merge the selected tags into…", permissions=["change", "delete"])
     def merge_tags(self, request, queryset):

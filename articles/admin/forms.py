@@ -3,10 +3,12 @@
 import os
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from taggit.forms import TagField, TagWidget
 from taggit.models import Tag
 
+from ..content.tags import clean_tag_name
 from ..editorial import services as editorial
 from ..models import Article, Section
 
@@ -37,6 +39,31 @@ class TagNamesWidget(TagWidget):
         js = ["js/tag-suggestions.js"]
 
 
+class TagNamesField(TagField):
+    """
+    taggit's comma-separated tag field, refusing a name no topic can carry
+    (one without a letter or digit has no address), each with its own message.
+    """
+
+    widget = TagNamesWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", TAG_HELP)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        names, errors = [], []
+        for name in super().clean(value):
+            try:
+                names.append(clean_tag_name(name))
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(names))
+
+
 def prefetched_tags(instance):
     """The tags of a saved instance, from the prefetch cache when there is one."""
     if instance.pk is None:
@@ -65,7 +92,7 @@ class PrefetchedTagsFormMixin:
 
 
 class SectionInlineForm(PrefetchedTagsFormMixin, forms.ModelForm):
-    tags = TagField(required=False, widget=TagNamesWidget, help_text=TAG_HELP)
+    tags = TagNamesField()
 
     class Meta:
         model = Section
@@ -91,7 +118,7 @@ class ArticleAdminForm(PrefetchedTagsFormMixin, forms.ModelForm):
     one editor never silently overwrites another's work.
     """
 
-    tags = TagField(required=False, widget=TagNamesWidget, help_text=TAG_HELP)
+    tags = TagNamesField()
     loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     conflict = None  # (who, when, stored_version) once a conflict is found
@@ -153,6 +180,31 @@ class ScheduleForm(forms.Form):
         return when
 
 
+class TagAdminForm(forms.ModelForm):
+    """A tag's own form: the same rule for its name and address as renaming applies."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+        help_texts = {
+            "slug": "The tag's address: /tags/<slug>/. Changing it breaks links to the old address."
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if "name" in cleaned and "slug" in cleaned:
+            try:
+                cleaned["name"], cleaned["slug"] = editorial.check_tag_name(
+                    tag=self.instance, name=cleaned["name"], slug=cleaned["slug"]
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    self.add_error(None, error)
+                else:
+                    self.add_error("name", error)
+        return cleaned
+
+
 class MergeTagsForm(forms.Form):
     target = forms.ModelChoiceField(
         queryset=Tag.objects.order_by("name"),
@@ -160,6 +212,9 @@ class MergeTagsForm(forms.Form):
         help_text="Everything tagged with the selected tags gets this tag; the selected "
         "tags are then deleted.",
     )
+
+    def clean_target(self):
+        return editorial.check_merge_target(self.cleaned_data["target"])
 
 
 class SourceUploadForm(forms.Form):

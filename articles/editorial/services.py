@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from ..content.rendering import normalize_title
+from ..content.tags import clean_tag_name, tag_slug
 from ..models import Article, CrossReference, PreviewLink, Section, TaggedArticle, TaggedSection
 
 PREVIEW_SALT = "articles.preview-link"
@@ -37,13 +39,27 @@ def tags_with_usage():
     )
 
 
+def check_merge_target(tag):
+    """
+    Refuse to merge into a tag whose name could not be given to a new tag:
+    everything tagged would move under a topic without an address. Merging
+    such a tag into a good one is how it is cleared away.
+    """
+    clean_tag_name(tag.name)
+    if not tag.slug:
+        raise ValidationError(f"“{tag.name}” has no address; merge it into another tag instead.")
+    return tag
+
+
 @transaction.atomic
 def merge_tags(*, tags, into):
     """
     Move every article and section tagged with one of ``tags`` to the tag
     ``into``, then delete ``tags``. An object already carrying ``into`` keeps
-    a single tagging. Returns the number of tags merged.
+    a single tagging. Returns the number of tags merged. Raises
+    ValidationError, changing nothing, if ``into`` is not a usable tag.
     """
+    check_merge_target(into)
     merged = [tag for tag in tags if tag.pk != into.pk]
     if not merged:
         return 0
@@ -65,21 +81,35 @@ def merge_tags(*, tags, into):
     return len(merged)
 
 
+def check_tag_name(*, tag, name, slug=None):
+    """
+    The (name, slug) ``tag`` may take, or a ValidationError naming the field
+    at fault: a name needs a letter or digit (see ``clean_tag_name``), and no
+    other tag may have the same name in any case, or the same slug. Without
+    ``slug``, the address is made from the name.
+    """
+    name = clean_tag_name(name)
+    slug = tag_slug(slug or name)[: Tag._meta.get_field("slug").max_length]
+    if not slug:
+        raise ValidationError({"slug": "A tag's address needs at least one letter or digit."})
+    others = Tag.objects.exclude(pk=tag.pk)
+    clash = others.filter(name__iexact=name).first()
+    if clash is not None:
+        raise ValidationError(
+            {"name": f"The tag “{clash.name}” already has this name; merge the two instead."}
+        )
+    clash = others.filter(slug=slug).first()
+    if clash is not None:
+        raise ValidationError(
+            {"slug": f"The tag “{clash.name}” already has this address; merge the two instead."}
+        )
+    return name, slug
+
+
 @transaction.atomic
 def rename_tag(*, tag, name, slug=None):
-    """Give a tag a new name (and slug). Refuses a name or slug another tag has."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise EditorialError("A tag needs a name.")
-    slug = slugify(slug or name)[:100]
-    if not slug:
-        raise EditorialError("A tag needs a slug made of letters or digits.")
-    clash = Tag.objects.exclude(pk=tag.pk).filter(Q(name__iexact=name) | Q(slug=slug)).first()
-    if clash is not None:
-        raise EditorialError(
-            f"The tag “{clash.name}” already has this name or slug; merge the two instead."
-        )
-    tag.name, tag.slug = name, slug
+    """Give a tag a new name (and slug); ValidationError if ``check_tag_name`` refuses them."""
+    tag.name, tag.slug = check_tag_name(tag=tag, name=name, slug=slug)
     tag.save()
     return tag
 
