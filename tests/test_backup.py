@@ -1,0 +1,203 @@
+"""The backup services: what a bad document is told, and that it changes nothing."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from taggit.models import Tag
+
+from articles.backup import (
+    ContentConflict,
+    ContentFileError,
+    dumps,
+    export_content,
+    load_content,
+    read_content_file,
+    validate_content,
+    write_export,
+)
+from articles.models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+
+from .factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Article, Section, Tag, TaggedArticle, TaggedSection, CrossReference)
+    }
+
+
+@pytest.fixture
+def document():
+    """An export of two articles, with the database emptied afterwards."""
+    make_article(
+        "Naval diplomacy",
+        tags=["navy"],
+        sections=[{"heading": "Port visits", "body": "See [[Attachés]].", "tags": ["ports"]}],
+    )
+    make_article("Attachés", sections=[{"heading": "Beginnings"}])
+    data = export_content()
+    Article.objects.all().delete()
+    Tag.objects.all().delete()
+    return data
+
+
+def test_a_document_loads_into_an_empty_database_and_exports_the_same(document):
+    result = load_content(data=document)
+    assert (result.created, result.replaced, result.unchanged, result.tags) == (2, 0, 0, 2)
+    assert dumps(export_content()) == dumps(document)
+    again = load_content(data=document)
+    assert (again.created, again.unchanged) == (0, 2)
+
+
+@pytest.mark.parametrize("name", ["!!!", "   ", "x" * 101])
+def test_a_tag_name_that_cannot_name_a_topic_is_refused_and_nothing_is_loaded(document, name):
+    document["tags"][-1]["name"] = name
+    with pytest.raises(ContentFileError, match=r"^tags\[1\]\.name: "):
+        load_content(data=document)
+    assert counts()["Article"] == counts()["Tag"] == 0
+
+
+def test_the_command_names_the_bad_tag_and_saves_nothing(document, tmp_path):
+    document["tags"][0]["name"] = "§§"
+    path = tmp_path / "bad-tag.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(
+        CommandError, match=r"tags\[0\]\.name: .*cannot be a tag.*nothing was saved"
+    ):
+        call_command("import_content", str(path), verbosity=0)
+    assert counts()["Article"] == counts()["Tag"] == 0
+
+
+def test_tag_names_are_tidied_and_two_that_tidy_alike_are_refused(document):
+    document["tags"][0]["name"] = "  naval   power "
+    load_content(data=document)
+    assert Tag.objects.filter(name="naval power").exists()
+
+    document["tags"][1]["name"] = "naval power"
+    Article.objects.all().delete()
+    with pytest.raises(ContentFileError, match=r"tags\[1\]\.name: 'naval power' appears twice"):
+        validate_content(data=document)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(version=2), "unsupported version 2"),
+        (lambda d: d["articles"][0].update(status="gone"), r"articles\[0\]\.status: 'gone'"),
+        (
+            lambda d: d["articles"][0].update(published_at=None),
+            r"articles\[0\]\.published_at: a published article needs one",
+        ),
+        (
+            lambda d: d["articles"][0].update(created_at="2024-01-01T00:00:00"),
+            "has no time zone",
+        ),
+        (
+            lambda d: d["articles"][1]["sections"][0].update(tags=["nowhere"]),
+            r"articles\[1\]\.sections\[0\]\.tags: 'nowhere' is not among the file's tags",
+        ),
+        (
+            lambda d: d["articles"][1]["cross_references"][0].update(section="missing"),
+            r"cross_references\[0\]\.section: no section 'missing' in this article",
+        ),
+        (lambda d: d["tags"].append(dict(d["tags"][0])), r"tags\[2\]\.slug: .* appears twice"),
+        (lambda d: d["articles"][0].update(title="a\x00b"), "contains a NUL character"),
+    ],
+)
+def test_validation_names_what_is_wrong(document, change, message):
+    change(document)
+    with pytest.raises(ContentFileError, match=message):
+        load_content(data=document)
+    assert counts()["Article"] == counts()["Tag"] == 0
+
+
+def test_conflicts_are_listed_and_roll_back_everything(document):
+    load_content(data=document)
+    article = Article.objects.get(title="Attachés")
+    article.summary = "Changed by an editor."
+    article.save()
+    Tag.objects.filter(slug="navy").update(name="Navy")
+    document["tags"].append({"slug": "new-topic", "name": "new topic"})
+
+    with pytest.raises(ContentConflict) as caught:
+        load_content(data=document)
+    assert caught.value.conflicts == ["tag 'navy' is named “Navy” here, not “navy”"]
+    assert not Tag.objects.filter(slug="new-topic").exists()
+
+    Tag.objects.filter(slug="navy").update(name="navy")
+    with pytest.raises(ContentConflict) as caught:
+        load_content(data=document)
+    assert caught.value.conflicts == ["article 'attaches' exists with different content"]
+    assert not Tag.objects.filter(slug="new-topic").exists()
+
+    result = load_content(data=document, replace=True)
+    assert (result.replaced, result.unchanged) == (1, 1)
+    assert Article.objects.get(pk=article.pk).summary != "Changed by an editor."
+
+
+def test_a_dry_run_reports_what_it_would_do_and_saves_nothing(document):
+    result = load_content(data=document, dry_run=True)
+    assert result.created == 2
+    assert counts()["Article"] == counts()["Tag"] == 0
+
+
+def test_a_database_refusal_is_a_content_file_error_and_saves_nothing(document):
+    document["articles"][1]["title"] = document["articles"][0]["title"]  # titles are unique
+    with pytest.raises(ContentFileError, match="the database refused the content"):
+        load_content(data=document)
+    assert counts()["Article"] == counts()["Tag"] == 0
+
+
+def test_unreadable_files_say_why(tmp_path):
+    with pytest.raises(ContentFileError, match="cannot read"):
+        read_content_file(path=tmp_path / "missing.json")
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"title": "attaché"}'.encode("latin-1"))
+    with pytest.raises(ContentFileError, match="not UTF-8 text"):
+        read_content_file(path=latin)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "format": "milcoop-content",\n  oops\n}')
+    with pytest.raises(ContentFileError, match=r"not valid JSON \(line 3, column 3"):
+        read_content_file(path=broken)
+
+
+def test_export_reads_all_content_in_a_fixed_number_of_queries(django_assert_num_queries):
+    make_article("One", tags=["navy"], sections=[{"heading": "A", "tags": ["ports"]}])
+    with django_assert_num_queries(6):
+        export_content()
+    for n in range(5):
+        make_article(f"More {n}", tags=["navy"], sections=[{"heading": "A"}, {"heading": "B"}])
+    with django_assert_num_queries(6):
+        export_content()
+
+
+def test_a_failed_export_leaves_the_previous_backup_whole(tmp_path):
+    make_article("One")
+    path = tmp_path / "backup.json"
+    write_export(path=path, data=export_content())
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        write_export(path=path, data={"articles": [object()]})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["backup.json"]
+
+
+def test_export_dry_run_writes_no_file(tmp_path, capsys):
+    make_article("One", sections=[{"heading": "A"}])
+    path = tmp_path / "backup.json"
+    call_command("export_content", output=str(path), dry_run=True)
+    assert not path.exists()
+    assert "would export 1 articles, 1 sections and 0 tags" in capsys.readouterr().out
+
+
+def test_quiet_commands_print_nothing(document, tmp_path, capsys):
+    path = tmp_path / "backup.json"
+    path.write_text(dumps(document))
+    call_command("import_content", str(path), verbosity=0)
+    call_command("export_content", output=str(tmp_path / "again.json"), verbosity=0)
+    assert capsys.readouterr().out == ""
