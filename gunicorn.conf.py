@@ -46,6 +46,12 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # and no database connection is ever shared across a fork.
 preload_app = False
 
+# The longest request line (method, address with its query, protocol) served:
+# gunicorn's own maximum, as long as a default nginx accepts (8 KiB). Under
+# the default (4,094 bytes) a long search typed into an address bar got
+# gunicorn's bare "Request Line is too large" instead of the site's page.
+limit_request_line = 8190
+
 # Trust X-Forwarded-* only from the local reverse proxy.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

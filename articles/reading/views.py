@@ -4,7 +4,6 @@ content and render a template. ``render_article`` is shared with the draft
 preview views, which pass a banner and ask for the page not to be indexed.
 """
 
-import re
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -23,7 +22,6 @@ from . import selectors
 HOME_ARTICLES = 6
 HOME_TAGS = 16
 NO_RESULTS_TAGS = 12
-MAX_QUERY_LENGTH = 200
 
 
 # --- Helpers -------------------------------------------------------------------
@@ -215,29 +213,22 @@ def tag_detail(request, slug):
     )
 
 
-def clean_query(raw):
-    """What a reader typed, made safe to hand to any backend: no control characters, bounded."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", raw or "")
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
-
-
-def run_search(query, *, page):
-    """The search backend's results, or None while there is no backend or nothing to look for."""
-    find = getattr(search_backend, "search", None)
-    if find is None or not query:
-        return None
-    return find(query, page=page, per_page=settings.SEARCH_RESULTS_PER_PAGE)
-
-
 def search(request):
-    query = clean_query(request.GET.get("q", ""))
-    results = run_search(query, page=page_number(request.GET.get("page")))
-    context = {"query": query, "results": results, "noindex": True, "searched": bool(query)}
-    if results is not None and results.hits:
+    results = search_backend.search(
+        request.GET.get("q", ""), page=page_number(request.GET.get("page"))
+    )
+    context = {
+        "query": results.query,
+        "results": results,
+        "noindex": True,
+        "searched": bool(results.query),
+        "max_query_length": search_backend.MAX_QUERY_LENGTH,
+    }
+    if results.hits:
         context["pagination"] = pagination(
             request, number=results.page, num_pages=results.num_pages
         )
-    elif query:
+    elif results.query:
         context["suggested_tags"] = selectors.most_used_tags(limit=NO_RESULTS_TAGS)
     return render(request, "articles/search.html", context)
 

@@ -86,6 +86,8 @@ class SearchResults:
     num_pages: int = 1
     # True when more than ``total`` (= RESULT_CAP) passages match: "more than 500 results".
     total_is_capped: bool = False
+    # True when the query was longer than MAX_QUERY_LENGTH: only its beginning was searched.
+    shortened: bool = False
 
     @property
     def has_next(self):
@@ -104,9 +106,11 @@ class SearchResults:
 
 def clean_query(raw):
     """The query as it will be searched: printable, one-spaced, at most 200 characters."""
-    text = _UNWANTED.sub(" ", str(raw or ""))
-    text = " ".join(text.split())
-    return text[:MAX_QUERY_LENGTH].strip()
+    return _printable(raw)[:MAX_QUERY_LENGTH].strip()
+
+
+def _printable(raw):
+    return " ".join(_UNWANTED.sub(" ", str(raw or "")).split())
 
 
 def search(query, *, page=1, per_page=None):
@@ -122,6 +126,7 @@ def search(query, *, page=1, per_page=None):
     cap, ``total_is_capped`` is set and pages run up to the cap.
     """
     cleaned = clean_query(query)
+    shortened = len(_printable(query)) > MAX_QUERY_LENGTH
     per_page = _bounded_int(
         per_page if per_page is not None else settings.SEARCH_RESULTS_PER_PAGE,
         default=settings.SEARCH_RESULTS_PER_PAGE,
@@ -132,7 +137,7 @@ def search(query, *, page=1, per_page=None):
     backend = _backend()
     terms = _WORD.findall(cleaned)[:MAX_TERMS]
     if backend is None or not terms:
-        return SearchResults(query=cleaned)
+        return SearchResults(query=cleaned, shortened=shortened)
 
     with connection.cursor() as cursor:
         expression = backend.expression(cursor, cleaned, terms)
@@ -159,6 +164,7 @@ def search(query, *, page=1, per_page=None):
         page=page,
         num_pages=num_pages,
         total_is_capped=capped,
+        shortened=shortened,
     )
 
 
