@@ -570,3 +570,53 @@ def test_a_tag_page_is_paginated_by_article_with_their_passages(client, settings
     assert "Harbour passage 00" not in second
     assert "Page 1 of 2" in first and 'rel="next"' in first
     assert client.get("/tags/harbours/?page=999").status_code == 200
+
+
+# --- A stored tag whose name gave no slug --------------------------------------------------
+
+
+@pytest.fixture
+def tag_without_slug(db):
+    """
+    "!!!" gives no slug: names like it are refused now, but tags stored before
+    exist. It has no page, so no page may link to it, or fail for it.
+    """
+    odd = Tag.objects.create(name="!!!", slug="")
+    article = make_article(
+        "Oddly tagged",
+        tags=["Naval"],
+        sections=[{"heading": "Odd passage", "tags": ["Naval"]}],
+    )
+    other = make_article("Also oddly tagged", sections=[{"heading": "Another odd passage"}])
+    article.tags.add(odd)
+    for section in (article.sections.get(), other.sections.get()):
+        section.tags.add(odd)
+    return article
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("/", 'href="/tags/naval/"'),
+        ("/articles/", 'href="/tags/naval/"'),
+        ("/articles/oddly-tagged/", 'href="/tags/naval/"'),
+        ("/tags/", 'href="/tags/naval/"'),
+        ("/tags/naval/", 'href="/articles/oddly-tagged/#odd-passage"'),
+        ("/sitemap.xml", "<loc>http://testserver/tags/naval/</loc>"),
+        ("/feed/", '<category term="Naval"/>'),
+        ("/tags/naval/feed/", "http://testserver/articles/oddly-tagged/"),
+        ("/search/?q=zeppelinquartz", 'href="/tags/naval/"'),
+    ],
+)
+def test_a_tag_without_slug_breaks_no_page_and_gets_no_link(read, tag_without_slug, url, shown):
+    response = read(url)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert shown in content
+    assert "/tags//" not in content and "!!!" not in content
+
+
+def test_a_tag_without_slug_relates_no_passages(read, tag_without_slug):
+    # The two passages share only "!!!", which is no topic a reader can follow.
+    page = text_of(read(tag_without_slug.get_absolute_url()))
+    assert related_links(page, "odd-passage") == []

@@ -42,7 +42,7 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [tag.name for tag in item.tags.all()]
+        return [tag.name for tag in selectors.with_a_page(item.tags.all())]
 
 
 class TagFeed(LatestArticlesFeed):

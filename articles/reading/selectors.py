@@ -75,6 +75,23 @@ class SlugAddresses:
         return url
 
 
+# --- Tags with a page ---------------------------------------------------------------
+
+
+def tags_with_a_page():
+    """
+    The tags a page may show and link to. A tag whose name gives no slug
+    ("!!!", stored before such names were refused) has no address, so no page
+    lists it: one such tag must never make a page fail.
+    """
+    return Tag.objects.exclude(slug="")
+
+
+def with_a_page(tags):
+    """``tags`` already fetched (prefetched with a list of articles), by the same rule."""
+    return [tag for tag in tags if tag.slug]
+
+
 # --- Lists -----------------------------------------------------------------------
 
 
@@ -115,6 +132,7 @@ JOIN (
     WHERE uses.article_id IN ({published})
     GROUP BY uses.tag_id
 ) usage ON usage.tag_id = tag.id
+WHERE tag.slug <> ''
 ORDER BY tag.name
 """
 
@@ -214,12 +232,13 @@ def tags_and_sections(article):
         Section.objects.filter(article=article).order_by("position", "pk").defer("body")
     )
     # The tags of the article and of all its sections in one query, as plain rows.
-    on_article = TaggedArticle.objects.filter(content_object=article).values_list(
+    shown = tags_with_a_page()
+    on_article = TaggedArticle.objects.filter(content_object=article, tag__in=shown).values_list(
         Value(None, output_field=IntegerField()), "tag", "tag__name", "tag__slug"
     )
-    on_sections = TaggedSection.objects.filter(content_object__article=article).values_list(
-        "content_object", "tag", "tag__name", "tag__slug"
-    )
+    on_sections = TaggedSection.objects.filter(
+        content_object__article=article, tag__in=shown
+    ).values_list("content_object", "tag", "tag__name", "tag__slug")
     article_tags, tags_of = [], defaultdict(list)
     for section_id, tag_id, name, slug in on_article.union(on_sections, all=True).order_by("tag"):
         tag = Tag(id=tag_id, name=name, slug=slug)
