@@ -1,5 +1,7 @@
 """import_sources and the import service: the sources land as articles, safely."""
 
+import codecs
+import json
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -8,13 +10,15 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.urls import reverse
 from taggit.models import Tag
 
-from articles.content.rendering import finish_html, plain_text, render_markdown
+from articles.content.rendering import plain_text
+from articles.content.tags import clean_tag_name
 from articles.models import Article, CrossReference, Section
+from articles.sources import tagging
 from articles.sources.importer import content_digest, import_source
-from articles.sources.markdown_writer import blocks_to_html, blocks_to_markdown
-from articles.sources.outline import Paragraph
+from articles.sources.outline import SourceError
 
 SOURCES = Path(__file__).resolve().parent.parent / "articles" / "sources" / "texts"
 DATA = Path(__file__).parent / "data"
@@ -79,13 +83,15 @@ def test_bulk_import_renders_exactly_what_an_editor_save_renders(imported_source
         "Rule a<b, c*d, [brackets] and back\\slash.",
     ],
 )
-def test_text_with_markup_characters_imports_as_written_and_survives_an_editor_save(text):
-    paragraph = Paragraph(text)
-    body_html = finish_html(blocks_to_html([paragraph]))
-    # What an editor's save renders from the stored Markdown is what the import wrote …
-    assert render_markdown(blocks_to_markdown([paragraph])) == body_html
-    # … and it reads as the source did: no backslash or entity shows.
-    assert plain_text(body_html) == text
+def test_text_with_markup_characters_imports_as_written_and_survives_an_editor_save(db, text):
+    source = f"A title\n\nThe lead.\n\nA heading\n\n{text}\n".encode()
+    section = import_source(data=source, filename="markup.txt").article.sections.get()
+    # It reads as the source did: no backslash or entity shows …
+    assert plain_text(section.body_html) == text
+    # … and an editor's save renders the stored Markdown to what the import wrote.
+    stored = section.body_html
+    section.save()
+    assert section.body_html == stored
 
 
 def test_lists_are_rendered_as_real_html_lists(imported_sources):
@@ -212,8 +218,13 @@ def test_summary_reports_counts(db):
         (b"\x00\x01\x02binary\x00", "empty.txt: this is a binary file"),
         (b"Title\n\nCaf\xe9\n", "empty.txt:3: not valid UTF-8"),
         (b"Only a title\n", "empty.txt:1: the file has a title but no body"),
+        (
+            "Title\n\nBody.\n".encode("utf-16-le"),
+            "empty.txt: this looks like UTF-16 (little-endian) text without a byte-order mark",
+        ),
+        (b"%PDF-1.7\n", "empty.txt: this is a binary file (a PDF document)"),
     ],
-    ids=["empty", "binary", "non-utf8", "title-only"],
+    ids=["empty", "binary", "non-utf8", "title-only", "utf-16-without-bom", "pdf"],
 )
 def test_bad_files_give_one_line_errors_and_change_nothing(
     imported_sources, tmp_path, content, message
@@ -261,6 +272,29 @@ def test_windows_line_endings_import_the_same_as_unix_ones(db):
     first.delete()
     second = import_source(data=unix.replace(b"\n", b"\r\n"), filename="windows.txt").article
     assert content_digest(second) == digest
+
+
+@pytest.mark.parametrize(
+    ("mark", "codec"),
+    [
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+    ],
+    ids=["utf-8-bom", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"],
+)
+def test_a_source_saved_as_utf16_or_utf32_imports_as_its_utf8_copy(db, tmp_path, mark, codec):
+    name = "003_93cccede27d92abd.txt"
+    first = import_source(data=(SOURCES / name).read_bytes(), filename=name).article
+    digest = content_digest(first)
+    first.delete()
+    encoded = tmp_path / name
+    encoded.write_bytes(mark + (SOURCES / name).read_text(encoding="utf-8").encode(codec))
+    out, _ = run_import(encoded)
+    assert "1 created" in out and "0 failed" in out
+    assert content_digest(Article.objects.get(source_file=name)) == digest
 
 
 def test_an_unseen_article_imports(db):
@@ -320,3 +354,76 @@ def test_topic_counts_find_what_the_phrase_patterns_find(text):
         if found := len(pattern.findall(lowered)):
             expected[name] = expected.get(name, 0) + found
     assert vocabulary.count(text) == expected
+
+
+# --- Tag names ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def vocabulary(tmp_path, monkeypatch):
+    """Write a vocabulary file and make it the one the importer reads."""
+    path = tmp_path / "vocabulary.json"
+
+    def write(topics):
+        path.write_text(json.dumps({"topics": topics}, indent=2), encoding="utf-8")
+        tagging.load_vocabulary.cache_clear()
+        return path
+
+    monkeypatch.setattr(tagging, "VOCABULARY_PATH", path)
+    yield write
+    tagging.load_vocabulary.cache_clear()
+
+
+def test_every_tag_an_import_makes_has_a_clean_name_and_a_page(imported_sources, client):
+    tags = list(Tag.objects.all())
+    assert tags
+    for tag in tags:
+        assert clean_tag_name(tag.name) == tag.name and tag.slug
+    assert client.get(reverse("articles:tags")).status_code == 200
+    for tag in tags:
+        assert client.get(reverse("articles:tag", args=[tag.slug])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"name": "!!!", "phrases": ["peacekeeping"]}, "topic 2: “!!!” cannot be a tag"),
+        ({"name": "   ", "phrases": ["peacekeeping"]}, "topic 2: A tag needs a name"),
+        ({"name": "x" * 101, "phrases": ["peacekeeping"]}, "topic 2: “xxxx"),
+        ({"name": "NATO", "phrases": ["nato"]}, "topic 2: “NATO” is listed twice"),
+        ({"name": "Treaties", "phrases": [""]}, "topic 2 (“Treaties”): a phrase is empty"),
+        ({"name": "Treaties"}, "topic 2 needs a “name” and a list of “phrases”"),
+    ],
+    ids=["no-slug", "blank", "too-long", "twice", "empty-phrase", "no-phrases"],
+)
+def test_a_bad_vocabulary_entry_stops_the_import_with_a_clear_message(
+    imported_sources, vocabulary, bad, reason
+):
+    before = snapshot()
+    vocabulary([{"name": "NATO", "phrases": ["nato"]}, bad])
+    with pytest.raises(CommandError) as caught:
+        run_import(SOURCES, "--force")
+    message = str(caught.value)
+    # The file, the line of the entry, and why.
+    assert "vocabulary.json:" in message and reason in message, message
+    assert "\n" not in message
+    assert snapshot() == before
+    # The admin's upload reads the same vocabulary: a SourceError, shown to the editor.
+    data = (SOURCES / "000_468588a0e0edcab1.txt").read_bytes()
+    with pytest.raises(SourceError, match="vocabulary.json"):
+        import_source(data=data, filename="000.txt", force=True)
+    assert snapshot() == before
+
+
+def test_the_line_of_a_bad_vocabulary_entry_is_named(db, vocabulary):
+    path = vocabulary([{"name": "NATO", "phrases": ["nato"]}, {"name": "?", "phrases": ["x"]}])
+    line = path.read_text(encoding="utf-8").splitlines().index('      "name": "?",') + 1
+    with pytest.raises(SourceError) as caught:
+        tagging.load_vocabulary()
+    assert caught.value.filename == "vocabulary.json" and caught.value.line == line
+
+
+def test_vocabulary_names_are_tidied_as_an_editor_s_tags_are(db, vocabulary):
+    vocabulary([{"name": "  Peace   keeping ", "phrases": ["peacekeeping"]}])
+    run_import(SOURCES)
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Peace keeping"]

@@ -1,5 +1,6 @@
 """The source parser: a pure function from text to an outline (no database)."""
 
+import codecs
 import json
 from pathlib import Path
 
@@ -36,9 +37,7 @@ def test_the_project_copy_of_the_sources_matches_the_shared_sources():
     if not shared.is_dir():
         pytest.skip("../shared/sources is not beside the project")
     for expected in EXPECTED:
-        assert (SOURCES / expected["file"]).read_bytes() == (
-            shared / expected["file"]
-        ).read_bytes()
+        assert (SOURCES / expected["file"]).read_bytes() == (shared / expected["file"]).read_bytes()
 
 
 def test_an_unseen_article_of_the_same_format_parses_with_its_levels():
@@ -79,8 +78,7 @@ def test_an_unseen_article_of_the_same_format_parses_with_its_levels():
         ),
     )
     assert all(
-        "Scroll to Top" not in getattr(block, "text", "")
-        for block in outline.sections[-1].blocks
+        "Scroll to Top" not in getattr(block, "text", "") for block in outline.sections[-1].blocks
     )
 
 
@@ -109,6 +107,27 @@ def test_windows_line_endings_parse_exactly_like_unix_ones():
         )
 
 
+# A source saved by another editor or system: each Unicode encoding a file
+# can announce with a byte-order mark, and UTF-8 without one.
+ENCODINGS = {
+    "utf-8": b"",
+    "utf-8-sig": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_source_in_any_unicode_encoding_parses_as_its_utf8_copy(encoding):
+    path = SOURCES / "000_468588a0e0edcab1.txt"
+    text = path.read_text(encoding="utf-8")
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    data = ENCODINGS[encoding] + text.replace("\n", "\r\n").encode(codec)
+    assert parse_source(decode_source(data, "x.txt"), "x.txt") == parse_file(path)
+
+
 def test_a_byte_order_mark_is_ignored():
     assert parse_source(decode_source(b"\xef\xbb\xbfTitle\n\nBody text.\n", "f")).title == "Title"
 
@@ -130,6 +149,31 @@ def test_a_sentence_is_not_a_heading():
         (b"", 0, "the file is empty"),
         (b"   \n\n \r\n", 0, "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 0, "binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 0, "(a PNG image)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", 0, "binary file (a PDF document)"),
+        (b"PK\x03\x04\x14\x00\x06\x00", 0, "a Word .docx or an OpenDocument file"),
+        (b"{\\rtf1\\ansi Title\\par}", 0, "this is an RTF document, not plain text"),
+        (
+            "Title\n\nBody.\n".encode("utf-16-le"),
+            0,
+            "UTF-16 (little-endian) text without a byte-order mark",
+        ),
+        (
+            "Title\n\nBody.\n".encode("utf-16-be"),
+            0,
+            "UTF-16 (big-endian) text without a byte-order mark",
+        ),
+        (
+            codecs.BOM_UTF16_LE + "Title\n\nCaf".encode("utf-16-le") + b"\x00\xd8!\x00",
+            3,
+            "not valid UTF-16 (little-endian) (bytes 0x00 0xd8 at column 4)",
+        ),
+        (
+            codecs.BOM_UTF32_BE + b"\x00\x00\x00T\x00\x11\x00\x00",
+            1,
+            "not valid UTF-32 (big-endian)",
+        ),
+        (codecs.BOM_UTF16_BE, 0, "the file is empty"),
         (b"Title\n\nCaf\xe9 society.\n", 3, "not valid UTF-8"),
         (b"Just a title\n", 1, "a title but no body"),
         (b"Just a title\r\n\r\n\r\n", 1, "a title but no body"),
@@ -142,6 +186,15 @@ def test_a_sentence_is_not_a_heading():
         "empty",
         "blank",
         "binary",
+        "png",
+        "pdf",
+        "docx",
+        "rtf",
+        "utf-16-le-without-bom",
+        "utf-16-be-without-bom",
+        "bad-utf-16",
+        "bad-utf-32",
+        "utf-16-bom-only",
         "latin-1",
         "title-only",
         "title-only-crlf",

@@ -24,6 +24,7 @@ from taggit.models import Tag
 
 from .. import search
 from ..caching import bump_content_version
+from ..content.tags import clean_tag_name
 from ..models import (
     Article,
     CrossReference,
@@ -586,7 +587,9 @@ def _tags_named(kept):
     tags = {tag.name: tag for tag in Tag.objects.filter(name__in=set().union(*wanted))}
     for names in wanted:
         for name in sorted(names - set(tags)):
-            tag = Tag(name=name)
+            # The names are the vocabulary's, checked when it was read; checked
+            # here again because this is where the import makes tags.
+            tag = Tag(name=clean_tag_name(name))
             tag.save()  # taggit's save makes a unique slug
             tags[name] = tag
     return tags

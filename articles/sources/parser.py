@@ -2,7 +2,7 @@
 The source-text parser: a pure function from text to an Outline, or a
 SourceError naming the file, the line and the reason. No database, no I/O.
 
-The format (see ../shared/sources/README.md):
+The format (the project's own sources, in ``texts/``, are examples):
 - the title on the first line, then the lead paragraphs;
 - headings: short lines standing alone, without final punctuation;
 - numbered items ``  1. …`` and bullets ``  • …``, with or without blank
@@ -17,6 +17,7 @@ title's words), subsections come at least two at a time, and a subsection's
 heading is not longer than its section's. See ``infer_levels``.
 """
 
+import codecs
 import re
 import unicodedata
 from functools import lru_cache
@@ -35,23 +36,93 @@ SEE_ALSO = re.compile(r"^see also[\s:–—-]*\s(\S.*)$", re.IGNORECASE)
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Byte-order marks, longest first: UTF-32 LE's begins with UTF-16 LE's.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 (little-endian)"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 (big-endian)"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 (little-endian)"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 (big-endian)"),
+)
+# How the files most often mistaken for text begin: the error names the
+# format, so that the writer knows what to save the text as instead.
+BINARY_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive, such as a Word .docx or an OpenDocument file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word or Excel document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+RICH_TEXT_SIGNATURES = ((b"{\\rtf", "an RTF document"),)
+# Bytes looked at to tell a binary file from text.
+SNIFF_BYTES = 8192
+
+
 def decode_source(data, filename):
-    """Bytes of a source file → text, or a SourceError saying why they are not text."""
-    if not data or not data.strip():
+    """
+    Bytes of a source file → text, or a SourceError saying why they are not
+    text. UTF-8 is read with or without a byte-order mark; UTF-16 and UTF-32
+    (either byte order) need one, since without it their bytes cannot be told
+    from a binary file's.
+    """
+    for mark, codec, name in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return _decode(data, len(mark), codec, name, filename)
+    if not data.strip():
         raise SourceError(filename, 0, "the file is empty")
-    if b"\x00" in data[:8192]:
+    for signature, kind in RICH_TEXT_SIGNATURES:
+        if data.startswith(signature):
+            raise SourceError(
+                filename, 0, f"this is {kind}, not plain text; save it as plain text (UTF-8)"
+            )
+    for signature, kind in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise SourceError(filename, 0, f"this is a binary file ({kind}), not a text file")
+    if b"\x00" in data[:SNIFF_BYTES]:
+        unmarked = _unmarked_utf16(data[:SNIFF_BYTES])
+        if unmarked:
+            raise SourceError(
+                filename,
+                0,
+                f"this looks like {unmarked} text without a byte-order mark; "
+                "save it as UTF-8 (or as UTF-16 with a byte-order mark)",
+            )
         raise SourceError(filename, 0, "this is a binary file, not a text file")
+    return _decode(data, 0, "utf-8", "UTF-8", filename)
+
+
+def _decode(data, start, codec, name, filename):
     try:
-        return data.decode("utf-8-sig")
+        return data[start:].decode(codec)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # Where the bad bytes are, in lines and characters of the text before them.
+        before = data[start : start + exc.start].decode(codec, errors="replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        bad = data[start + exc.start : start + max(exc.end, exc.start + 1)][:4]
         raise SourceError(
             filename,
             line,
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); "
+            f"not valid {name} (byte{'s' if len(bad) > 1 else ''} "
+            f"{' '.join(f'0x{byte:02x}' for byte in bad)} at column {column}); "
             "save the file as UTF-8",
         ) from None
+
+
+def _unmarked_utf16(sample):
+    """The name of the UTF-16 that ``sample`` looks like (mostly ASCII: every other byte 0), or None."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even = sum(1 for byte in sample[0 : pairs * 2 : 2] if byte == 0)
+    odd = sum(1 for byte in sample[1 : pairs * 2 : 2] if byte == 0)
+    if odd >= pairs * 0.4 and even <= pairs * 0.05:
+        return "UTF-16 (little-endian)"
+    if even >= pairs * 0.4 and odd <= pairs * 0.05:
+        return "UTF-16 (big-endian)"
+    return None
 
 
 def parse_source(text, filename="<text>"):

@@ -1,6 +1,8 @@
 """
 Topic tagging from the vocabulary in vocabulary.json: pure functions from an
-outline to tag names. The importer decides which of them to keep.
+outline to tag names. The importer decides which of them to keep. Every
+topic name is checked by the one rule for tag names when the vocabulary is
+read, so no import can make a tag that a page could not link to.
 """
 
 import json
@@ -9,7 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .outline import ItemList, Paragraph
+from django.core.exceptions import ValidationError
+
+from ..content.tags import clean_tag_name
+from .outline import ItemList, Paragraph, SourceError
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
 # A topic named in a heading counts this many times a mention in the body.
@@ -90,17 +95,37 @@ def _mentions(text, phrase):
 
 
 @lru_cache(maxsize=4)
-def load_vocabulary(path=VOCABULARY_PATH):
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    topic_of_phrase = {}
-    for entry in data["topics"]:
-        for phrase in entry["phrases"]:
-            topic_of_phrase.setdefault(phrase.casefold(), entry["name"])
+def load_vocabulary(path=None):
+    """
+    The vocabulary in ``path`` (vocabulary.json by default). Each topic name
+    becomes a tag, so it must be one (``clean_tag_name``): an entry that
+    cannot is a SourceError naming the file, the line and the reason, before
+    any article is tagged with it.
+    """
+    path = Path(path or VOCABULARY_PATH)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SourceError(path.name, error.lineno, f"not valid JSON: {error.msg}") from None
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, list):
+        raise SourceError(path.name, 0, "needs a list of topics under “topics”")
+    lines = [text.count("\n", 0, match.start()) + 1 for match in _NAME_KEY.finditer(text)]
+    names, topic_of_phrase = [], {}
+    for number, entry in enumerate(topics, start=1):
+        line = lines[number - 1] if len(lines) == len(topics) else 0
+        name, phrases = _topic(entry, number, path.name, line)
+        if name in names:
+            raise SourceError(path.name, line, f"topic {number}: “{name}” is listed twice")
+        names.append(name)
+        for phrase in phrases:
+            topic_of_phrase.setdefault(phrase, name)
     # A phrase inside a longer one ("treaty" in "north atlantic treaty") counts for both
     # topics: each is really mentioned.
     ordered = sorted(topic_of_phrase)
     return Vocabulary(
-        names=tuple(entry["name"] for entry in data["topics"]),
+        names=tuple(names),
         phrases=tuple(
             (
                 phrase,
@@ -110,6 +135,27 @@ def load_vocabulary(path=VOCABULARY_PATH):
             for phrase in ordered
         ),
     )
+
+
+# Where each topic's entry starts in the file (a "name" key; inside a JSON
+# string its quotes would be escaped), for the line of an error.
+_NAME_KEY = re.compile(r'"name"\s*:')
+
+
+def _topic(entry, number, filename, line):
+    """(tag name, casefolded phrases) of one vocabulary entry, or a SourceError."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("phrases"), list):
+        raise SourceError(filename, line, f"topic {number} needs a “name” and a list of “phrases”")
+    try:
+        name = clean_tag_name(entry.get("name"))
+    except ValidationError as error:
+        raise SourceError(filename, line, f"topic {number}: {error.messages[0]}") from None
+    phrases = []
+    for phrase in entry["phrases"]:
+        if not isinstance(phrase, str) or not phrase.strip():
+            raise SourceError(filename, line, f"topic {number} (“{name}”): a phrase is empty")
+        phrases.append(phrase.casefold())
+    return name, phrases
 
 
 def _text(blocks):

@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from articles.content.references import count_cross_references
 from articles.sources import importer
+from articles.sources.outline import SourceError
 from articles.sources.prepare import FailedSource, default_jobs, prepared_in_order
+from articles.sources.tagging import load_vocabulary
 
 DEFAULT_SOURCES = Path(__file__).resolve().parents[2] / "sources" / "texts"
 
@@ -57,6 +59,11 @@ class Command(BaseCommand):
             raise CommandError("No source files found.")
         if jobs is not None and jobs < 1:
             raise CommandError("--jobs must be at least 1.")
+        try:
+            # Every file is tagged from it: a bad entry stops the run before any file.
+            load_vocabulary()
+        except SourceError as error:
+            raise CommandError(f"The topic vocabulary cannot be used: {error}") from None
         self.totals = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
         self.sections = 0
         self.tags = set()
