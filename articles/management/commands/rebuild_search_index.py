@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
 
-from articles.search import TABLE, rebuild_index
+from articles.search import rebuild_index
 
 
 class Command(BaseCommand):
@@ -13,13 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, verbosity=1, **options):
-        with transaction.atomic():
-            articles, sections = rebuild_index()
-        if connection.vendor == "postgresql":
-            # Fresh word statistics: they decide whether a search walks the
-            # newest rows or the GIN index.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {TABLE}")
+        articles, sections = rebuild_index()
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

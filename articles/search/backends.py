@@ -1,0 +1,16 @@
+"""
+The search backend of the database in use: a module per engine, each with the
+same functions (``expression``, ``find``, ``write``, ``retitle``,
+``delete_article``, ``delete_section``, ``clear``, ``refresh_statistics``, ``size``).
+"""
+
+from django.db import connection
+
+from . import postgresql, sqlite
+
+BACKENDS = {"sqlite": sqlite, "postgresql": postgresql}
+
+
+def current():
+    """The backend for ``connection``, or None on a database without one (nothing is indexed)."""
+    return BACKENDS.get(connection.vendor)

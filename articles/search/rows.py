@@ -1,0 +1,63 @@
+"""
+What both backends write and read: an entry of the index, and a passage found.
+
+The index holds one entry per article (its title and lead; a hit links to the
+article) and one per section (the article's title, the heading and the body; a
+hit links to ``article_url#anchor``). An entry's key is the section's id, or
+the negated article id for the article's own entry, so that a save touches
+exactly one entry. Its title is always read from the article's row as it is
+written, so it cannot drift from the stored title.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+# The index: an FTS5 table on SQLite, a table with generated tsvectors on
+# PostgreSQL (migration 0002).
+INDEX_TABLE = "articles_search_index"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    key: int
+    article_id: int
+    section_id: int | None
+    heading: str
+    summary: str
+    body: str
+
+    @classmethod
+    def for_article(cls, article_id, *, summary):
+        return cls(-article_id, article_id, None, "", summary, "")
+
+    @classmethod
+    def for_section(cls, section_id, *, article_id, heading, body):
+        return cls(section_id, article_id, section_id, heading, "", body)
+
+
+class Match(NamedTuple):
+    """A published passage found, with the engine's snippet (highlight delimiters and all)."""
+
+    title: str
+    slug: str
+    published_at: datetime | None
+    heading: str | None
+    anchor: str | None
+    snippet: str | None
+
+
+def read_page(cursor):
+    """
+    (total, matches) from a backend's page statement, whose columns are
+    ``total`` and then a Match's fields by name; a row without a title only
+    carries the total (a page past the last match).
+    """
+    names = [column[0] for column in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    total = rows[0]["total"] if rows else 0
+    fields = Match._fields
+    matches = [
+        Match(**{name: row[name] for name in fields}) for row in rows if row["title"] is not None
+    ]
+    return total, matches
