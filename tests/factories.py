@@ -2,6 +2,7 @@
 
 import itertools
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from django.contrib.auth.models import User
 from django.forms import MultiWidget
@@ -62,9 +63,27 @@ def make_editor(username="editor", password="editor-pass-123"):
     return user
 
 
+class _OpenedValues(HTMLParser):
+    """The hidden ``initial-…`` inputs of a page: the values its fields were opened with."""
+
+    def __init__(self):
+        super().__init__()
+        self.data = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and (attrs.get("name") or "").startswith("initial-"):
+            self.data[attrs["name"]] = attrs.get("value") or ""
+
+
 def admin_form_data(response):
-    """The POST data an admin change form (with its inlines) would send back unchanged."""
-    data = {}
+    """
+    The POST data an admin change form (with its inlines) would send back
+    unchanged, with the values it was opened with, as a browser sends them.
+    """
+    parser = _OpenedValues()
+    parser.feed(response.content.decode())
+    data = dict(parser.data)
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset

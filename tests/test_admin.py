@@ -225,22 +225,23 @@ def test_second_editor_save_is_refused_with_a_diff(imported_sources):
     # Bob's text is still in the form, lead and inline section alike.
     assert "Bob&#x27;s new lead." in page
     assert "Bob rewrote another section." in page
-    # ... with the differences from what Alice saved.
+    # ... with the differences from what Alice saved: only Bob's changes, as
+    # Alice's section is not his to revert; the form shows her text there.
     diff = response.context["conflict_diff"]
-    assert ("removed", "-Alice rewrote this section.") in diff
     assert ("added", "+Bob rewrote another section.") in diff
+    assert not [line for _, line in diff if "Alice rewrote" in line]
+    assert "Alice rewrote this section." in page
     saved = Article.objects.get(pk=article.pk)
     assert saved.summary != "Bob's new lead."
     assert saved.sections.get(position=1).body == "Alice rewrote this section."
     assert saved.sections.get(position=2).body != "Bob rewrote another section."
 
-    # Having read the differences, Bob saves again on purpose: his version wins.
-    again = form_data(response)
-    again["sections-1-body"] = "Alice rewrote this section."
-    assert bob.post(change_url(article), again).status_code == 302
+    # Having read the differences, Bob saves again: his changes join Alice's.
+    assert bob.post(change_url(article), form_data(response)).status_code == 302
     saved = Article.objects.get(pk=article.pk)
     assert saved.summary == "Bob's new lead."
     assert saved.sections.get(position=2).body == "Bob rewrote another section."
+    assert saved.sections.get(position=1).body == "Alice rewrote this section."
 
 
 def test_section_saved_elsewhere_also_counts_as_a_change(editor_client):

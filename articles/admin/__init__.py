@@ -44,6 +44,7 @@ from .forms import (
     SectionInlineForm,
     SourceUploadForm,
     TagAdminForm,
+    show_conflict,
 )
 
 IMPORT_SESSION_KEY = "articles.admin.import"
@@ -226,6 +227,7 @@ class ArticleAdmin(VersionAdmin):
         form = context.get("adminform").form if context.get("adminform") else None
         if form is not None and getattr(form, "conflict", None) and obj is not None:
             formsets = [f.formset for f in context.get("inline_admin_formsets", [])]
+            context["conflict_both"] = show_conflict(form, formsets)
             context["conflict_diff"] = conflict_diff(form, formsets, obj)
         if obj is not None and obj.pk is not None:
             context["preview_url"] = self.get_view_on_site_url(obj)
@@ -698,8 +700,8 @@ def version_text(version):
     )
 
 
-def _saved_text(article):
-    sections = [
+def _saved_sections(article):
+    return [
         {
             "position": s.position,
             "id": s.pk,
@@ -711,50 +713,55 @@ def _saved_text(article):
         }
         for s in article.sections.prefetch_related("tags")
     ]
+
+
+def _saved_text(article, sections):
     return _article_text(article.title, article.summary, article.tags.names(), sections)
 
 
-def _submitted_text(form, formsets):
+def _submitted_text(form, formsets, saved_sections):
+    """The article as saving these forms would leave it: sections not in them stay as saved."""
     from taggit.utils import parse_tags
 
-    sections = []
+    sections = {section["id"]: section for section in saved_sections}
     for formset in formsets:
         for index, section_form in enumerate(formset.forms):
-            if section_form.instance.pk is None and not section_form.has_changed():
+            pk = section_form.instance.pk
+            if pk is None and not section_form.has_changed():
                 continue
             if formset.can_delete and section_form["DELETE"].value():
+                sections.pop(pk, None)
                 continue
 
             def value(name, section_form=section_form):
                 return section_form[name].value() if name in section_form.fields else ""
 
             position = value("position")
-            sections.append(
-                {
-                    "position": int(position) if str(position).isdigit() else index,
-                    "id": section_form.instance.pk,
-                    "level": value("level"),
-                    "heading": value("heading") or "",
-                    "anchor": value("anchor") or "",
-                    "body": value("body") or "",
-                    "tags": parse_tags(value("tags") if isinstance(value("tags"), str) else ""),
-                }
-            )
+            sections[pk or f"new {index}"] = {
+                "position": int(position) if str(position).isdigit() else index,
+                "id": pk,
+                "level": value("level"),
+                "heading": value("heading") or "",
+                "anchor": value("anchor") or "",
+                "body": value("body") or "",
+                "tags": parse_tags(value("tags") if isinstance(value("tags"), str) else ""),
+            }
     tags = form["tags"].value()
     return _article_text(
         form["title"].value() or "",
         form["summary"].value() or "",
         parse_tags(tags) if isinstance(tags, str) else [t.name for t in tags or []],
-        sections,
+        sections.values(),
     )
 
 
 def conflict_diff(form, formsets, article):
-    """What the editor submitted against what is saved now, as unified diff lines."""
+    """What saving these forms again would change in the version saved now, as diff lines."""
     saved = Article.objects.prefetch_related("tags").get(pk=article.pk)
+    saved_sections = _saved_sections(saved)
     diff = difflib.unified_diff(
-        _saved_text(saved).splitlines(),
-        _submitted_text(form, formsets).splitlines(),
+        _saved_text(saved, saved_sections).splitlines(),
+        _submitted_text(form, formsets, saved_sections).splitlines(),
         fromfile="saved now",
         tofile="your version",
         lineterm="",

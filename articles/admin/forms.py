@@ -5,8 +5,9 @@ import os
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from taggit.forms import TagField, TagWidget
+from taggit.forms import TagField, TagWidget, TagWidgetMixin
 from taggit.models import Tag
+from taggit.utils import parse_tags
 
 from ..content.tags import clean_tag_name
 from ..editorial import services as editorial
@@ -39,6 +40,19 @@ class TagNamesWidget(TagWidget):
         js = ["js/tag-suggestions.js"]
 
 
+class HiddenTagsInput(TagWidgetMixin, forms.HiddenInput):
+    """The tags a form was opened with, written as the tag field writes them."""
+
+
+def tag_names(value):
+    """The sorted names in a tag field's value: text as typed, or Tag objects."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return sorted(parse_tags(value))
+    return sorted(getattr(tag, "name", tag) for tag in value)
+
+
 class TagNamesField(TagField):
     """
     taggit's comma-separated tag field, refusing a name no topic can carry
@@ -46,6 +60,7 @@ class TagNamesField(TagField):
     """
 
     widget = TagNamesWidget
+    hidden_widget = HiddenTagsInput
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -62,6 +77,91 @@ class TagNamesField(TagField):
         if errors:
             raise ValidationError(errors)
         return list(dict.fromkeys(names))
+
+    def has_changed(self, initial, data):
+        # taggit's own compares Tag objects with names; here either side may be
+        # text, as the value the form was opened with comes back as text.
+        return not self.disabled and tag_names(initial) != tag_names(data)
+
+
+def widget_data(widget, name, value):
+    """The POST data a browser sends for ``widget`` showing ``value``."""
+    if isinstance(widget, forms.MultiWidget):
+        parts = value if isinstance(value, (list, tuple)) else widget.decompress(value)
+        data = {}
+        for subwidget, suffix, part in zip(
+            widget.widgets, widget.widgets_names, parts, strict=True
+        ):
+            data.update(widget_data(subwidget, f"{name}{suffix}", part))
+        return data
+    formatted = widget.format_value(value)
+    if isinstance(formatted, list):  # a <select> formats to its chosen values
+        formatted = formatted[0] if formatted else None
+    return {name: "" if formatted is None else str(formatted)}
+
+
+class OpenedValuesFormMixin:
+    """
+    Every visible field carries, hidden beside it, the value it had when the
+    editor opened the form (Django's ``show_hidden_initial``), so
+    ``changed_data`` names what this editor changed. A save writes only those
+    fields; the others keep the value saved now, which another editor may
+    have changed in between. That makes "save again" after an edit conflict
+    add this editor's changes to the other's instead of reverting them.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not field.widget.is_hidden:
+                field.show_hidden_initial = True
+        if self.is_bound:
+            # Django carries the opened value over into a form shown again only
+            # when the field's own name is in the data; a split date and time
+            # posts name_0 and name_1, so the bare name is added for it.
+            missing = [
+                self.add_initial_prefix(name)
+                for name in self.fields
+                if f"{self.add_initial_prefix(name)}_0" in self.data
+                and self.add_initial_prefix(name) not in self.data
+            ]
+            if missing:
+                self.data = self.data.copy()
+                for key in missing:
+                    self.data[key] = ""
+
+    def opened_fields(self):
+        return [(name, f) for name, f in self.fields.items() if f.show_hidden_initial]
+
+    def keep_saved_values(self, cleaned):
+        """Fields left as they were opened take the value saved now."""
+        if self.instance.pk is None:
+            return cleaned
+        for name, field in self.opened_fields():
+            if name in cleaned and name not in self.changed_data:
+                cleaned[name] = self.get_initial_for_field(field, name)
+        return cleaned
+
+    def changed_by_others(self):
+        """The fields saved with another value since this editor opened the form."""
+        names = []
+        for name, field in self.opened_fields():
+            opened = field.hidden_widget().value_from_datadict(
+                self.data, self.files, self.add_initial_prefix(name)
+            )
+            if field.has_changed(self.get_initial_for_field(field, name), opened):
+                names.append(name)
+        return names
+
+    def show_saved_values(self, names):
+        """Show the saved value of ``names``, as opened, so a save leaves them as they are."""
+        data = self.data.copy()
+        for name in names:
+            field = self.fields[name]
+            value = self.get_initial_for_field(field, name)
+            data.update(widget_data(field.widget, self.add_prefix(name), value))
+            data.update(widget_data(field.hidden_widget(), self.add_initial_prefix(name), value))
+        self.data = data
 
 
 def prefetched_tags(instance):
@@ -91,13 +191,16 @@ class PrefetchedTagsFormMixin:
             self.instance.tags.set(self.cleaned_data["tags"])
 
 
-class SectionInlineForm(PrefetchedTagsFormMixin, forms.ModelForm):
+class SectionInlineForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.ModelForm):
     tags = TagNamesField()
 
     class Meta:
         model = Section
         fields = ["position", "level", "heading", "anchor", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 90})}
+
+    def clean(self):
+        return self.keep_saved_values(super().clean())
 
     def clean_anchor(self):
         # Left empty, the anchor is made from the heading when the section is
@@ -111,7 +214,7 @@ class SectionInlineForm(PrefetchedTagsFormMixin, forms.ModelForm):
         return exclude
 
 
-class ArticleAdminForm(PrefetchedTagsFormMixin, forms.ModelForm):
+class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.ModelForm):
     """
     The article form. ``loaded_version`` carries the article's updated_at as it
     was when the form was opened: a save over a newer version is refused, so
@@ -150,18 +253,43 @@ class ArticleAdminForm(PrefetchedTagsFormMixin, forms.ModelForm):
             self.conflict = (who, when, stored_version)
             name = (who.get_full_name() or who.get_username()) if who else "another editor"
             stamp = timezone.localtime(when).strftime("%d %b %Y at %H:%M:%S") if when else ""
-            # The form comes back with this editor's text; saving again, after
-            # reading the differences, replaces the other version on purpose.
+            # The form comes back for this editor to read the differences; the
+            # admin shows in it the other version with this editor's changes on
+            # top (show_conflict), and a save from it is checked against the
+            # version saved now.
             data = self.data.copy()
             data[self.add_prefix("loaded_version")] = stored_version
             self.data = data
             raise forms.ValidationError(
                 f"{name} saved this article on {stamp}, after you opened it. Your changes "
-                "were not saved. They are still in the form below, with the differences "
-                "from the saved version; save again to replace that version with yours.",
+                f"were not saved. The form below now holds {name}’s version with your "
+                "changes on top, and the differences from the saved version; save again "
+                "to add your changes to it.",
                 code="edit_conflict",
             )
-        return cleaned
+        return self.keep_saved_values(cleaned)
+
+
+def show_conflict(article_form, formsets):
+    """
+    After an edit conflict, put the saved value into every field that only
+    the other editor changed, so that the forms hold what saving again would
+    write. Returns the labels of the fields both editors changed, where this
+    editor's value stays in the form (and would replace the other's).
+    """
+    forms_and_places = [(article_form, "")] + [
+        (form, f"Section “{form.initial.get('heading', '')}”: ")
+        for formset in formsets
+        for form in formset.forms
+        if form.instance.pk is not None
+    ]
+    both = []
+    for form, place in forms_and_places:
+        mine = set(form.changed_data)
+        theirs = form.changed_by_others()
+        form.show_saved_values([name for name in theirs if name not in mine])
+        both += [f"{place}{form.fields[name].label}" for name in theirs if name in mine]
+    return both
 
 
 class ScheduleForm(forms.Form):
