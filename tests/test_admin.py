@@ -309,6 +309,26 @@ def test_publish_unpublish_and_schedule_actions(editor_client):
     assert timezone.localtime(draft.published_at).strftime("%H:%M") == "09:30"
 
 
+def test_publishing_from_the_form_without_a_date_publishes_now(editor_client):
+    draft = make_article("Dateless", status=Article.Status.DRAFT)
+    data = form_data(editor_client.get(change_url(draft)))
+    assert "published_at_0" not in data
+    data["status"] = "published"
+    before = timezone.now()
+    response = editor_client.post(change_url(draft), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    draft.refresh_from_db()
+    assert draft.is_public
+    assert before <= draft.published_at <= timezone.now()
+
+    response = editor_client.get(reverse("admin:articles_article_add"))
+    data = form_data(response)
+    data.update({"title": "Born public", "slug": "born-public", "status": "published"})
+    response = editor_client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Article.objects.get(slug="born-public").is_public
+
+
 def test_editor_without_publish_permission_cannot_change_status(editor):
     editor.groups.clear()
     for codename in (

@@ -237,7 +237,18 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
             self.initial["loaded_version"] = editorial.version_stamp(self.instance.updated_at)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.check_version(super().clean())
+        if cleaned.get("status") == Article.Status.PUBLISHED and not cleaned.get("published_at"):
+            # Published without a date is published now, as publishing.publish does;
+            # the database refuses a published article without one.
+            cleaned["published_at"] = timezone.now()
+        return cleaned
+
+    def check_version(self, cleaned):
+        """
+        Refuse a save over a version saved after this form was opened; without
+        a conflict, the fields this editor left as opened keep the saved value.
+        """
         if self.instance.pk is None:
             return cleaned
         stored = (
