@@ -632,8 +632,16 @@ def test_bad_uploads_show_the_parser_message_and_save_nothing(editor_client, dat
 
 
 def test_oversized_upload_and_stale_confirmation(editor_client):
-    response = upload(editor_client, "big.txt", b"Title\n\n" + b"word " * 220_000)
-    assert "the limit is 1024 KB" in response.content.decode()
+    limit = 1024 * 1024
+    text = b"Title\n\n" + b"word " * 300_000
+    response = upload(editor_client, "big.txt", text[: limit + 1])
+    assert response.status_code == 200
+    assert (
+        "The file is 1,048,577 bytes; the limit is 1,048,576 bytes (1 MiB)."
+        in response.content.decode()
+    )
+    response = upload(editor_client, "big.txt", text[:limit])
+    assert "the limit is" not in response.content.decode()
     response = editor_client.post(
         reverse("admin:articles_article_import"), {"confirm": "1", "digest": "0" * 64}, follow=True
     )

@@ -360,14 +360,18 @@ class SourceUploadForm(forms.Form):
     source = forms.FileField(
         label="Source text file",
         help_text="A UTF-8 text file in the same format as the imported sources: the title "
-        "on the first line, the lead paragraphs, then the headings and their text. At most 1 MB.",
+        "on the first line, the lead paragraphs, then the headings and their text. "
+        f"At most {MAX_SOURCE_BYTES:,} bytes (1 MiB).",
     )
 
     def clean_source(self):
         upload = self.cleaned_data["source"]
         if upload.size > MAX_SOURCE_BYTES:
+            # Exact sizes: rounded to kilobytes, a file one byte too large
+            # would read as being exactly at the limit.
             raise forms.ValidationError(
-                f"The file is {upload.size // 1024} KB; the limit is {MAX_SOURCE_BYTES // 1024} KB."
+                f"The file is {upload.size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes "
+                "(1 MiB)."
             )
         return upload
 
