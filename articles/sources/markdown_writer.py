@@ -1,10 +1,8 @@
 """
-Outline blocks → the Markdown stored in Article.summary and Section.body, and
-the HTML that Markdown renders to (written directly, so a bulk import does
-not pay for a Markdown conversion per passage; a test keeps the two equal).
+Outline blocks → the Markdown stored in Article.summary and Section.body
+(which ``render_markdown`` then renders, as on an editor's save).
 """
 
-import html
 import re
 
 from .outline import ItemList, Paragraph, SeeAlso
@@ -49,22 +47,3 @@ def blocks_to_markdown(blocks):
 
 def _see_also_title(block):
     return block.title.replace("[", "(").replace("]", ")").replace("#", "")
-
-
-def blocks_to_html(blocks):
-    """The raw HTML that ``render_markdown(blocks_to_markdown(blocks))`` starts from."""
-    parts = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            parts.append(f"<p>{_text_html(block.text)}</p>")
-        elif isinstance(block, ItemList):
-            tag = "ol" if block.ordered else "ul"
-            items = "\n".join(f"<li>{_text_html(item)}</li>" for item in block.items)
-            parts.append(f"<{tag}>\n{items}\n</{tag}>")
-        elif isinstance(block, SeeAlso):
-            parts.append(f"<p>See also: [[{html.escape(_see_also_title(block), quote=False)}]]</p>")
-    return "\n".join(parts)
-
-
-def _text_html(text):
-    return html.escape(" ".join(text.split()), quote=False)

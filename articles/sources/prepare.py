@@ -16,10 +16,10 @@ from itertools import islice
 from pathlib import Path
 
 from ..content.references import reference_fields
-from ..content.rendering import finish_html, normalize_title, plain_text, render_markdown
+from ..content.rendering import normalize_title, plain_text, render_markdown
 from ..models import slug_base
 from ..search import indexable
-from .markdown_writer import blocks_to_html, blocks_to_markdown
+from .markdown_writer import blocks_to_markdown
 from .outline import SourceError
 from .parser import decode_source, parse_source
 from .tagging import suggest_tags
@@ -96,7 +96,7 @@ def prepare_source(data, filename):
         zip(outline.sections, section_tags, strict=True)
     ):
         body = blocks_to_markdown(outline_section.blocks)
-        body_html = finish_html(blocks_to_html(outline_section.blocks))
+        body_html = render_markdown(body)
         text = plain_text(body_html)
         heading = " ".join(outline_section.heading.split())
         sections.append(

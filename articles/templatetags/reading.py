@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from ..content.rendering import MARKER_PATTERN, plain_text
+from ..content.rendering import plain_text, reference_markers_as_text
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def without_reference_links(rendered_html):
     Stored HTML with its cross-reference markers reduced to their text, for
     excerpts shown in lists (the article page resolves them into links).
     """
-    return mark_safe(MARKER_PATTERN.sub(lambda match: match.group(3), rendered_html or ""))
+    return mark_safe(reference_markers_as_text(rendered_html))
 
 
 @register.simple_tag(takes_context=True)
