@@ -14,7 +14,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .content.rendering import normalize_title, plain_text, render_markdown
+from .content.reference_syntax import normalize_title, target_key_and_slug
+from .content.rendering import plain_text, render_markdown
 
 WORDS_PER_MINUTE = 230
 
@@ -70,7 +71,10 @@ class Article(models.Model):
         help_text="The title normalised for matching cross-references.",
     )
     slug = models.SlugField(
-        max_length=255, unique=True, help_text="The article's address: /articles/<slug>/."
+        max_length=255,
+        unique=True,
+        help_text="The article's address, as in /articles/your-slug/: lowercase letters, "
+        "digits and hyphens.",
     )
     summary = models.TextField(
         blank=True, help_text="The lead: the paragraphs before the first heading (Markdown)."
@@ -273,13 +277,8 @@ class CrossReference(models.Model):
         return f"{self.source_article} → {self.target_title}"
 
     def save(self, *args, **kwargs):
-        self.target_key = normalize_title(self.target_title)
-        self.target_slug = slugify(self.target_title)[:255]
+        self.target_key, self.target_slug = target_key_and_slug(self.target_title)
         super().save(*args, **kwargs)
-
-    @property
-    def is_resolved(self):
-        return self.target_id is not None
 
 
 class PreviewLink(models.Model):

@@ -6,10 +6,9 @@ as that article exists.
 """
 
 from django.db.models import Q
-from django.utils.text import slugify
 
 from ..models import Article, CrossReference
-from .rendering import extract_references, normalize_title
+from .reference_syntax import extract_references, target_key_and_slug
 
 
 def build_references(*, article, section, text):
@@ -28,17 +27,20 @@ def reference_fields(text, *, section_position=None):
     that an import's worker processes can work them out.
     """
     base = (section_position * 1000) if section_position is not None else 0
-    return [
-        {
-            "position": base + index,
-            "kind": CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
-            "target_title": title[:255],
-            "target_heading": heading[:255],
-            "target_key": normalize_title(title),
-            "target_slug": slugify(title)[:255],
-        }
-        for index, (title, heading, see_also) in enumerate(extract_references(text))
-    ]
+    fields = []
+    for index, (title, heading, see_also) in enumerate(extract_references(text)):
+        key, slug = target_key_and_slug(title)
+        fields.append(
+            {
+                "position": base + index,
+                "kind": CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
+                "target_title": title[:255],
+                "target_heading": heading[:255],
+                "target_key": key,
+                "target_slug": slug,
+            }
+        )
+    return fields
 
 
 def attach_targets(references):

@@ -25,13 +25,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, INLINE_PLACEHOLDER_RE, AtomicString
 
-from .reference_syntax import (
-    REFERENCE_PATTERN,
-    extract_references,  # noqa: F401 (part of this module's interface)
-    heading_anchor,
-    normalize_title,
-    written_title,
-)
+from .reference_syntax import REFERENCE_PATTERN, heading_anchor, normalize_title, written_title
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "b", "i", "u", "s", "sub", "sup", "small",

@@ -1,6 +1,8 @@
 """
-Derived data, kept right on every save path (admin, import, shell, tests):
-cross-references, word counts, the search index and the cache version.
+Derived data after each save or delete of one object (the admin, the shell,
+a backup load, a replaced import): cross-references, word counts, the search
+index and the cache version. Raw saves are skipped; an import's bulk creation
+calls the same functions itself (see ``ArticlesConfig.ready``).
 """
 
 from django.db import transaction
