@@ -4,11 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import DatabaseError, transaction
-from django.utils.text import slugify
 from taggit.models import Tag
 
 from ..caching import bump_content_version
-from ..content.rendering import normalize_title
+from ..content.reference_syntax import target_key_and_slug
 from ..content.tags import clean_tag_name
 from ..models import Article, CrossReference, Section
 from .export import CHUNK_SIZE, article_records
@@ -149,17 +148,20 @@ def _write_references(article, record):
     wanted_targets = {r["target"] for r in record["cross_references"] if r["target"]}
     targets = {a.slug: a for a in Article.objects.filter(slug__in=wanted_targets)}
     CrossReference.objects.filter(source_article=article).delete()
-    CrossReference.objects.bulk_create(
-        CrossReference(
-            source_article=article,
-            source_section=sections[spec["section"]] if spec["section"] else None,
-            position=spec["position"],
-            kind=spec["kind"],
-            target_title=spec["target_title"],
-            target_heading=spec["target_heading"],
-            target_key=normalize_title(spec["target_title"]),
-            target_slug=slugify(spec["target_title"])[:255],
-            target=targets.get(spec["target"]) if spec["target"] else None,
+    references = []
+    for spec in record["cross_references"]:
+        key, slug = target_key_and_slug(spec["target_title"])
+        references.append(
+            CrossReference(
+                source_article=article,
+                source_section=sections[spec["section"]] if spec["section"] else None,
+                position=spec["position"],
+                kind=spec["kind"],
+                target_title=spec["target_title"],
+                target_heading=spec["target_heading"],
+                target_key=key,
+                target_slug=slug,
+                target=targets.get(spec["target"]) if spec["target"] else None,
+            )
         )
-        for spec in record["cross_references"]
-    )
+    CrossReference.objects.bulk_create(references)
