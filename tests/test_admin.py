@@ -16,7 +16,8 @@ from django.utils import timezone
 from reversion.models import Version
 from taggit.models import Tag
 
-from articles.editorial import services as editorial
+from articles.editorial import preview_links
+from articles.editorial.tags import merge_tags
 from articles.models import Article, CrossReference, Section, TaggedArticle, TaggedSection
 from tests.factories import admin_form_data as form_data
 from tests.factories import make_article, make_editor
@@ -420,6 +421,26 @@ def test_history_keeps_sections_and_tags_compares_and_reverts(editor_client):
     assert sorted(Article.objects.get(pk=article.pk).tags.names()) == ["naval"]
 
 
+def test_compare_reads_one_article_out_of_a_revision_of_several(editor_client):
+    first = make_article("First of two", status=Article.Status.DRAFT, tags=["naval"])
+    second = make_article("Second of two", status=Article.Status.DRAFT, tags=["air"])
+    editor_client.post(change_url(first), form_data(editor_client.get(change_url(first))))
+    # One action on both articles: one revision holding both, and their taggings.
+    editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_articles", "_selected_action": [first.pk, second.pk]},
+    )
+    newer, older = Version.objects.get_for_object(first)[:2]
+    assert newer.revision.version_set.filter(object_id=str(second.pk)).exists()
+    compare = editor_client.get(
+        reverse("admin:articles_article_compare", args=[first.pk]),
+        {"from": older.pk, "to": newer.pk},
+    )
+    assert compare.status_code == 200
+    assert compare.context["diff"] == []  # publishing changed none of the text
+    assert "The two versions have the same text." in compare.content.decode()
+
+
 def test_recover_a_deleted_article_with_its_sections(editor_client):
     article = make_article(
         "Doomed", sections=[{"heading": "One", "tags": ["naval"]}, {"heading": "Two"}]
@@ -452,7 +473,7 @@ def test_preview_links_are_made_and_revoked_from_the_article_page(editor_client,
     response = editor_client.post(url, {"create": "1"}, follow=True)
     link = article.preview_links.get()
     token = re.search(r"/preview/([^/\"]+)/", response.content.decode()).group(1)
-    assert signing.TimestampSigner(salt=editorial.PREVIEW_SALT).unsign(token) == str(link.pk)
+    assert signing.TimestampSigner(salt=preview_links.PREVIEW_SALT).unsign(token) == str(link.pk)
     assert client.get(reverse("preview:shared", kwargs={"token": token})).status_code == 200
     editor_client.post(url, {"revoke": str(link.pk)})
     assert client.get(reverse("preview:shared", kwargs={"token": token})).status_code == 410
@@ -543,7 +564,7 @@ def test_merge_tags_service_handles_several_merged_tags_on_one_object():
     article = make_article("Many", tags=["a", "b", "c"])
     a, b, c = (Tag.objects.get(name=n) for n in "abc")
     target = Tag.objects.create(name="target")
-    assert editorial.merge_tags(tags=[a, b, c], into=target) == 3
+    assert merge_tags(tags=[a, b, c], into=target) == 3
     assert list(article.tags.names()) == ["target"]
 
 

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.editorial import services as editorial
+from articles.editorial import preview_links
 from articles.models import Article, PreviewLink
 from tests.factories import make_article, make_editor
 
@@ -67,7 +67,7 @@ def test_unknown_slug_is_404_for_staff(client):
 
 
 def test_a_preview_link_shows_one_article_to_anyone(client, draft):
-    link, token = editorial.create_preview_link(article=draft)
+    link, token = preview_links.create_preview_link(article=draft)
     response = client.get(shared_url(token))
     assert response.status_code == 200
     page = response.content.decode()
@@ -79,15 +79,15 @@ def test_a_preview_link_shows_one_article_to_anyone(client, draft):
 
 def test_a_link_names_only_its_own_article(client, draft):
     other = make_article("Other draft", status=Article.Status.DRAFT)
-    _, token = editorial.create_preview_link(article=draft)
+    _, token = preview_links.create_preview_link(article=draft)
     page = client.get(shared_url(token)).content.decode()
     assert "Other draft" not in page
     assert client.get(reverse("preview:article", kwargs={"slug": other.slug})).status_code == 404
 
 
 def test_revoked_link_is_gone(client, draft):
-    link, token = editorial.create_preview_link(article=draft)
-    editorial.revoke_preview_link(link=link)
+    link, token = preview_links.create_preview_link(article=draft)
+    preview_links.revoke_preview_link(link=link)
     response = client.get(shared_url(token))
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
@@ -96,7 +96,7 @@ def test_revoked_link_is_gone(client, draft):
 
 
 def test_expired_link_is_gone(client, draft):
-    link, token = editorial.create_preview_link(article=draft)
+    link, token = preview_links.create_preview_link(article=draft)
     PreviewLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.get(shared_url(token))
     assert response.status_code == 410
@@ -105,12 +105,12 @@ def test_expired_link_is_gone(client, draft):
 
 def test_signature_older_than_the_max_age_is_gone(client, draft):
     with override_settings(PREVIEW_LINK_MAX_AGE_DAYS=1):
-        link, token = editorial.create_preview_link(article=draft)
+        link, token = preview_links.create_preview_link(article=draft)
         PreviewLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() + timedelta(days=9))
-        signer = signing.TimestampSigner(salt=editorial.PREVIEW_SALT)
+        signer = signing.TimestampSigner(salt=preview_links.PREVIEW_SALT)
         old = signer.sign(str(link.pk))
         # Re-sign as if two days ago.
-        old_token = signing.TimestampSigner(salt=editorial.PREVIEW_SALT)
+        old_token = signing.TimestampSigner(salt=preview_links.PREVIEW_SALT)
         old_token.timestamp = lambda: signing.b62_encode(
             int(timezone.now().timestamp()) - 2 * 86400
         )
@@ -124,25 +124,25 @@ def test_signature_older_than_the_max_age_is_gone(client, draft):
     ["nonsense", "1:abc:def", "1", "%00", "a" * 300],
 )
 def test_tampered_tokens_are_404(client, draft, token):
-    editorial.create_preview_link(article=draft)
+    preview_links.create_preview_link(article=draft)
     assert client.get(f"/preview/{token}/").status_code == 404
 
 
 def test_a_token_for_one_link_cannot_be_edited_into_another(client, draft):
-    link, token = editorial.create_preview_link(article=draft)
+    link, token = preview_links.create_preview_link(article=draft)
     other = make_article("Second draft", status=Article.Status.DRAFT)
-    other_link, _ = editorial.create_preview_link(article=other)
+    other_link, _ = preview_links.create_preview_link(article=other)
     forged = token.replace(str(link.pk), str(other_link.pk), 1)
     assert client.get(shared_url(forged)).status_code == 404
 
 
 def test_a_token_signed_for_something_else_is_404(client, draft):
-    link, _ = editorial.create_preview_link(article=draft)
+    link, _ = preview_links.create_preview_link(article=draft)
     other_salt = signing.TimestampSigner(salt="something-else").sign(str(link.pk))
     assert client.get(shared_url(other_salt)).status_code == 404
 
 
 def test_a_deleted_link_is_gone(client, draft):
-    link, token = editorial.create_preview_link(article=draft)
+    link, token = preview_links.create_preview_link(article=draft)
     link.delete()
     assert client.get(shared_url(token)).status_code == 410

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.editorial import services as editorial
+from articles.editorial import tags as editorial_tags
 from articles.models import Article
 from tests.factories import admin_form_data, make_article, make_editor
 
@@ -136,7 +136,7 @@ def test_renaming_to_another_tags_name_in_other_case_is_a_field_message(editor_c
 def test_rename_tag_service_refuses_a_name_without_letters(bad):
     tag = Tag.objects.create(name="navy", slug="navy")
     with pytest.raises(ValidationError, match=REFUSAL):
-        editorial.rename_tag(tag=tag, name=bad)
+        editorial_tags.rename_tag(tag=tag, name=bad)
     tag.refresh_from_db()
     assert tag.name == "navy"
 
@@ -180,5 +180,5 @@ def test_merge_tags_service_refuses_a_target_without_letters():
     article = make_article("Service merge", tags=["naval"])
     bad = Tag.objects.create(name="!!!", slug="")
     with pytest.raises(ValidationError, match=REFUSAL):
-        editorial.merge_tags(tags=list(Tag.objects.all()), into=bad)
+        editorial_tags.merge_tags(tags=list(Tag.objects.all()), into=bad)
     assert list(article.tags.names()) == ["naval"]

@@ -1,20 +1,21 @@
-"""Forms for the editors' admin: the article and section forms, and the intermediate pages."""
-
-import os
+"""
+The article and section forms of the editors' admin. Tag fields are filled
+from the prefetch and refuse names without an address; every field carries
+the value it was opened with, so a save writes only what this editor changed;
+the article form refuses a save over a version saved after it was opened.
+"""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from taggit.forms import TagField, TagWidget, TagWidgetMixin
-from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from ..content.tags import clean_tag_name
-from ..editorial import services as editorial
+from ..editorial.versions import last_change, version_stamp
 from ..models import Article, Section
 
 TAG_DATALIST_ID = "tag-names"
-MAX_SOURCE_BYTES = 1024 * 1024
 
 TAG_HELP = (
     "Topics, separated by commas; a name with a space or comma can be written in "
@@ -234,7 +235,7 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.initial["loaded_version"] = editorial.version_stamp(self.instance.updated_at)
+            self.initial["loaded_version"] = version_stamp(self.instance.updated_at)
 
     def clean(self):
         cleaned = self.check_version(super().clean())
@@ -257,10 +258,10 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
             .values_list("updated_at", flat=True)
             .first()
         )
-        stored_version = editorial.version_stamp(stored)
+        stored_version = version_stamp(stored)
         loaded = self.cleaned_data.get("loaded_version") or ""
         if loaded != stored_version:
-            who, when = editorial.last_change(self.instance)
+            who, when = last_change(self.instance)
             self.conflict = (who, when, stored_version)
             name = (who.get_full_name() or who.get_username()) if who else "another editor"
             stamp = timezone.localtime(when).strftime("%d %b %Y at %H:%M:%S") if when else ""
@@ -281,28 +282,6 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
         return self.keep_saved_values(cleaned)
 
 
-def show_conflict(article_form, formsets):
-    """
-    After an edit conflict, put the saved value into every field that only
-    the other editor changed, so that the forms hold what saving again would
-    write. Returns the labels of the fields both editors changed, where this
-    editor's value stays in the form (and would replace the other's).
-    """
-    forms_and_places = [(article_form, "")] + [
-        (form, f"Section “{form.initial.get('heading', '')}”: ")
-        for formset in formsets
-        for form in formset.forms
-        if form.instance.pk is not None
-    ]
-    both = []
-    for form, place in forms_and_places:
-        mine = set(form.changed_data)
-        theirs = form.changed_by_others()
-        form.show_saved_values([name for name in theirs if name not in mine])
-        both += [f"{place}{form.fields[name].label}" for name in theirs if name in mine]
-    return both
-
-
 class ScheduleForm(forms.Form):
     published_at = forms.SplitDateTimeField(
         label="Publish on",
@@ -317,78 +296,3 @@ class ScheduleForm(forms.Form):
         if when <= timezone.now():
             raise forms.ValidationError("Choose a moment in the future to schedule for.")
         return when
-
-
-class TagAdminForm(forms.ModelForm):
-    """A tag's own form: the same rule for its name and address as renaming applies."""
-
-    class Meta:
-        model = Tag
-        fields = ["name", "slug"]
-        help_texts = {
-            "slug": "The tag's address: /tags/<slug>/. Changing it breaks links to the old address."
-        }
-
-    def clean(self):
-        cleaned = super().clean()
-        if "name" in cleaned and "slug" in cleaned:
-            try:
-                cleaned["name"], cleaned["slug"] = editorial.check_tag_name(
-                    tag=self.instance, name=cleaned["name"], slug=cleaned["slug"]
-                )
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    self.add_error(None, error)
-                else:
-                    self.add_error("name", error)
-        return cleaned
-
-
-class MergeTagsForm(forms.Form):
-    target = forms.ModelChoiceField(
-        queryset=Tag.objects.order_by("name"),
-        label="Merge into",
-        help_text="Everything tagged with the selected tags gets this tag; the selected "
-        "tags are then deleted.",
-    )
-
-    def clean_target(self):
-        return editorial.check_merge_target(self.cleaned_data["target"])
-
-
-class SourceUploadForm(forms.Form):
-    source = forms.FileField(
-        label="Source text file",
-        help_text="A UTF-8 text file in the same format as the imported sources: the title "
-        "on the first line, the lead paragraphs, then the headings and their text. "
-        f"At most {MAX_SOURCE_BYTES:,} bytes (1 MiB).",
-    )
-
-    def clean_source(self):
-        upload = self.cleaned_data["source"]
-        if upload.size > MAX_SOURCE_BYTES:
-            # Exact sizes: rounded to kilobytes, a file one byte too large
-            # would read as being exactly at the limit.
-            raise forms.ValidationError(
-                f"The file is {upload.size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes "
-                "(1 MiB)."
-            )
-        return upload
-
-    @property
-    def filename(self):
-        return source_filename(self.cleaned_data["source"].name)
-
-
-def source_filename(name):
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    return (base or "upload.txt")[:255]
-
-
-class ConfirmImportForm(forms.Form):
-    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    replace = forms.BooleanField(
-        required=False,
-        label="Replace the existing article with this file",
-        help_text="Only imported articles nobody has edited since can be replaced.",
-    )
