@@ -16,19 +16,20 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
-from articles.reading import selectors
+from articles.reading import tags
 from tests.factories import make_article
 
 TAG_POOL = ["Alliances", "Logistics", "Training", "Treaties", "Cyber", "Naval", "Air", "Space"]
 
 # Page → the queries it runs. The article page has the most parts:
 # article, sections, the tags of both, "See also" targets, backlinks,
-# related passages (the candidates, then those in published articles),
+# related passages (where each tag's newest taggings start, then those
+# candidates in published articles),
 # previous/next.
 EXPECTED = {
     # Counted with nothing in the cache. "tag usage" is the site-wide tag counts
     # with the next scheduled publication that bounds how long they are kept
-    # (see selectors.public_tags): two queries once per content version.
+    # (see tags.public_tags): two queries once per content version.
     "/": 4,  # articles, their tags, tag usage
     "/articles/": 3,  # count, one page of articles, their tags
     "/articles/?page=2": 3,
@@ -103,13 +104,13 @@ def test_site_wide_tag_counts_are_computed_once_per_content_version(
         assert client.get("/tags/").status_code == 200
     with django_assert_num_queries(2):  # the tag page's own queries only
         assert client.get("/tags/alliances/").status_code == 200
-    before = selectors.public_tag("alliances").article_count
+    before = tags.public_tag("alliances").article_count
     # Any write moves to a new content version: the counts are computed afresh.
     with django_capture_on_commit_callbacks(execute=True):
         make_article("One more", tags=["Alliances"])
     with django_assert_num_queries(2):
         assert client.get("/tags/").status_code == 200
-    assert selectors.public_tag("alliances").article_count == before + 1
+    assert tags.public_tag("alliances").article_count == before + 1
 
 
 def test_article_page_stays_within_its_budget(client, db, django_assert_max_num_queries):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article
+from articles.reading import related
 from articles.reading.views import render_article
 from tests.factories import make_article, make_section
 
@@ -299,6 +300,25 @@ def test_related_passages_most_shared_first_then_newer_article_then_earlier_pass
     assert related_links(page, "radar-alone") == [
         "/articles/new-analysis/#radar-second",
         "/articles/old-analysis/#both-topics",
+    ]
+
+
+def test_related_passages_of_a_common_tag_come_from_its_newest_passages(read, db, monkeypatch):
+    monkeypatch.setattr(related, "RELATED_CANDIDATES_PER_TAG", 2)
+    reader = make_article(
+        "Reader", sections=[{"heading": "Harbours", "tags": ["Ports"]}, {"heading": "Closing"}]
+    )
+    for n, days_ago in enumerate([10, 30, 20]):  # tagged in this order, dated otherwise
+        make_article(
+            f"Port study {n}",
+            days_ago=days_ago,
+            sections=[{"heading": f"Port passage {n}", "tags": ["Ports"]}],
+        )
+    page = text_of(read(reader.get_absolute_url()))
+    # The two passages tagged last are the candidates, newest article first.
+    assert related_links(page, "harbours") == [
+        "/articles/port-study-2/#port-passage-2",
+        "/articles/port-study-1/#port-passage-1",
     ]
 
 

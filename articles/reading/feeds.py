@@ -7,7 +7,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from ..content.rendering import plain_text
-from . import selectors
+from . import selectors, tags
 
 FEED_ITEMS = 20
 
@@ -42,12 +42,12 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [tag.name for tag in selectors.with_a_page(item.tags.all())]
+        return [tag.name for tag in tags.with_a_page(item.tags.all())]
 
 
 class TagFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        tag = selectors.public_tag(slug)
+        tag = tags.public_tag(slug)
         if tag is None:
             raise Http404("No published article carries this tag.")
         return tag

@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from . import selectors
+from . import selectors, tags
 
 
 class PageSitemap(Sitemap):
@@ -18,11 +18,7 @@ class PageSitemap(Sitemap):
 
 class ArticleSitemap(Sitemap):
     def items(self):
-        return (
-            selectors.published_articles()
-            .order_by("-published_at", "-pk")
-            .only("slug", "updated_at")
-        )
+        return selectors.latest_articles(with_tags=False).only("slug", "updated_at")
 
     def lastmod(self, article):
         return article.updated_at
@@ -30,7 +26,7 @@ class ArticleSitemap(Sitemap):
 
 class TagSitemap(Sitemap):
     def items(self):
-        return selectors.public_tags()
+        return tags.public_tags()
 
     def location(self, tag):
         return reverse("articles:tag", kwargs={"slug": tag.slug})

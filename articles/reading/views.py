@@ -5,6 +5,7 @@ preview views, which pass a banner and ask for the page not to be indexed.
 """
 
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.safestring import mark_safe
 
 from .. import search as search_backend
 from ..content.rendering import resolve_reference_markers
-from . import selectors
+from . import related, selectors, tags
 
 HOME_ARTICLES = 6
 HOME_TAGS = 16
@@ -75,9 +76,9 @@ class Topic:
     url: str
 
 
-def topics(tags, tag_url):
-    """``tags`` by name, as links; ``tag_url`` (a ``SlugAddresses``) is shared by the whole page."""
-    return [Topic(tag.name, tag_url(tag.slug)) for tag in sorted(tags, key=attrgetter("name"))]
+def topics(tag_list, tag_urls):
+    """The tags of an article or a passage, by name, as links (``tag_urls``: slug → address)."""
+    return [Topic(tag.name, tag_urls[tag.slug]) for tag in sorted(tag_list, key=attrgetter("name"))]
 
 
 def table_of_contents(sections):
@@ -100,7 +101,7 @@ def home(request):
         "articles/home.html",
         {
             "articles": selectors.latest_articles(limit=HOME_ARTICLES),
-            "tags": selectors.most_used_tags(limit=HOME_TAGS),
+            "tags": tags.most_used_tags(limit=HOME_TAGS),
             "canonical_path": reverse("articles:home"),
         },
     )
@@ -138,13 +139,15 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     """
     article_tags, sections = selectors.tags_and_sections(article)
     targets = selectors.reference_targets(article)
-    related = selectors.related_passages(article, sections)
-    tag_url = selectors.SlugAddresses("articles:tag")
+    passages = related.related_passages(article, sections)
+    # Each tag's address once: the same tags recur in many passages.
+    slugs = {tag.slug for tag in chain(article_tags, *(section.tag_list for section in sections))}
+    tag_urls = {slug: reverse("articles:tag", kwargs={"slug": slug}) for slug in slugs}
     for section in sections:
         # body_html was sanitized when saved; resolving only adds links we build.
         section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
-        section.topics = topics(section.tag_list, tag_url)
-        section.related_passages = related.get(section.pk, [])
+        section.topics = topics(section.tag_list, tag_urls)
+        section.related_passages = passages.get(section.pk, [])
     lead = mark_safe(resolve_reference_markers(article.summary_html, targets))
     previous, following = selectors.neighbours(article)
     return render(
@@ -154,7 +157,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
             "article": article,
             "lead": lead,
             "article_tags": article_tags,
-            "topics": topics(article_tags, tag_url),
+            "topics": topics(article_tags, tag_urls),
             "sections": sections,
             "contents": table_of_contents(sections),
             "referenced_by": list(selectors.referenced_by(article)),
@@ -171,7 +174,7 @@ def tag_index(request):
     return render(
         request,
         "articles/tag_index.html",
-        {"tags": selectors.public_tags(), "canonical_path": reverse("articles:tags")},
+        {"tags": tags.public_tags(), "canonical_path": reverse("articles:tags")},
     )
 
 
@@ -188,7 +191,7 @@ class CountedPaginator(Paginator):
 
 
 def tag_detail(request, slug):
-    tag = selectors.public_tag(slug)
+    tag = tags.public_tag(slug)
     if tag is None:
         raise Http404("No published article carries this tag.")
     # A common topic runs through thousands of passages: a page shows a page of
@@ -229,7 +232,7 @@ def search(request):
             request, number=results.page, num_pages=results.num_pages
         )
     elif results.query:
-        context["suggested_tags"] = selectors.most_used_tags(limit=NO_RESULTS_TAGS)
+        context["suggested_tags"] = tags.most_used_tags(limit=NO_RESULTS_TAGS)
     return render(request, "articles/search.html", context)
 
 
