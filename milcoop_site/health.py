@@ -1,16 +1,19 @@
 """
 /healthz for load balancers and uptime checks: is the database answering
-(SELECT 1), is the cache answering (set then get)? 200 when both are, 503
-naming what failed otherwise. Never cached, never needs a session.
+(SELECT 1), is the cache answering (set then get, in the page cache and in
+the one holding the content version)? 200 when both are, 503 naming what
+failed otherwise. Never cached, never needs a session.
 """
 
 import logging
 import uuid
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+
+from articles.caching import store
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +37,18 @@ def check_database():
 
 def check_cache():
     key = f"healthz:{uuid.uuid4().hex}"
-    try:
-        cache.set(key, "ok", timeout=10)
-        answered = cache.get(key) == "ok"
-        cache.delete(key)
-        return answered
-    except Exception:
-        logger.warning("health check: cache unavailable", exc_info=True)
-        return False
+    for alias in (store.pages.alias, store.versions.alias):
+        try:
+            cache = caches[alias]
+            cache.set(key, "ok")  # for the alias's own TIMEOUT; deleted at once anyway
+            answered = cache.get(key) == "ok"
+            cache.delete(key)
+        except Exception:
+            logger.warning("health check: cache %r unavailable", alias, exc_info=True)
+            return False
+        if not answered:
+            return False
+    return True
 
 
 @never_cache

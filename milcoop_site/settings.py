@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A stored page for a reader without a session, before any per-user middleware.
-    "milcoop_site.middleware.CachedPageFastPathMiddleware",
+    "articles.caching.middleware.CachedPageFastPathMiddleware",
     # Database unreachable → a plain 503 with Retry-After, never a traceback.
     "milcoop_site.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Needs request.user; stores the headers the middleware below it adds.
-    "milcoop_site.middleware.PageCacheMiddleware",
+    "articles.caching.middleware.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -161,30 +161,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -------------------------------------------------------
+# Two caches (articles/caching/store.py): "default" holds rendered pages and the
+# figures they show, "versions" the content version they are stored under. The
+# version must be one value for every worker and management command; the pages
+# need not be shared.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "milcoop"),
-            "TIMEOUT": 600,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "milcoop"),
+        "TIMEOUT": 600,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    CACHES = {"default": _redis, "versions": _redis}
     SESSION_ENGINE = "milcoop_site.sessions"
 else:
+    # No server: pages in each process's memory, the version in a directory
+    # that every process on this machine reads (one symbolic link per value).
+    CACHE_DIR = Path(os.environ.get("CACHE_DIR", BASE_DIR / ".cache"))
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "milcoop",
             "TIMEOUT": 600,
-        }
+        },
+        "versions": {
+            "BACKEND": "articles.caching.backends.SymlinkCache",
+            "LOCATION": CACHE_DIR / "versions",
+            "TIMEOUT": None,
+        },
     }
 
-# The anonymous page cache (milcoop_site.middleware.PageCacheMiddleware). Pages
-# are keyed on the content version, so writes invalidate them at once; the
-# lifetime only bounds how long an unchanged page is kept.
+# The anonymous page cache (articles.caching.middleware). Pages are stored
+# under the content version, so writes invalidate them at once; the lifetime
+# only bounds how long an unchanged page is kept.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 PAGE_BROWSER_MAX_AGE = int(os.environ.get("PAGE_BROWSER_MAX_AGE", "60"))
 PAGE_CACHE_EXCLUDED_PATHS = ["/admin/", "/preview/", "/healthz", "/static/"]

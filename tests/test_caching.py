@@ -1,25 +1,32 @@
 """
-The anonymous page cache: pages are served from the shared cache until any
-write bumps the content version, or the next scheduled publication comes.
+The anonymous page cache: pages are served from the cache until any write
+bumps the content version, or the next scheduled publication comes; and the
+store that keeps the version on the embedded default. (That every gunicorn
+worker sees a write made in another process is tests/test_scaleout.py.)
 
 These tests use a small page of their own (``urlpatterns`` below) that shows
 everything a public page shows (articles, sections, tags, cross-references),
 so they pin the cache's behaviour, not the templates'.
 """
 
+import threading
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import path
 from django.utils import timezone
 from taggit.models import Tag
 
 from articles import caching
+from articles.caching.backends import SymlinkCache
 from articles.models import Article, CrossReference
 
 from .factories import make_article, make_editor, make_section
@@ -199,20 +206,18 @@ def test_a_reader_without_a_session_is_served_before_the_per_user_middleware(
     assert client.get("/page/", headers={"if-none-match": hit["ETag"]}).status_code == 304
 
 
-def test_a_miss_asks_the_cache_for_the_page_once(client, article, monkeypatch):
-    lookups = []
-    real = caching.safe_cache_call
-
-    def counting(action, method, *args, **kwargs):
-        if action == "reading a cached page":
-            lookups.append(args[0])
-        return real(action, method, *args, **kwargs)
-
-    monkeypatch.setattr(caching, "safe_cache_call", counting)
+def test_a_request_asks_the_cache_for_each_thing_once(client, article, switchable):
+    caching.content_version()  # made once, before the readers come
+    switchable.asked.clear()
     assert client.get("/page/")["X-Cache"] == "miss"
-    assert len(lookups) == 1
+    read = [key for method, key in switchable.asked if method == "get"]
+    assert len(read) == len(set(read)), read
+
+    switchable.asked.clear()
     assert client.get("/page/")["X-Cache"] == "hit"
-    assert len(lookups) == 2 and lookups[0] == lookups[1]
+    read = [key for method, key in switchable.asked if method == "get"]
+    assert len(read) == len(set(read)), read
+    assert all(method == "get" for method, _ in switchable.asked)
 
 
 def test_a_reader_with_an_anonymous_session_cookie_still_gets_the_cached_page(client, article):
@@ -317,53 +322,79 @@ def test_an_embargo_less_than_a_second_away_is_not_cached(client, saved):
 
 # --- The cache going away ------------------------------------------------------------
 
-UNREACHABLE_REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6399/0",  # nothing listens here
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    }
-}
+
+class SwitchableCache(LocMemCache):
+    """Local memory that fails like an unreachable server while ``down``, and records what it is asked."""
+
+    down = False
+    asked = []  # (method, key)
+
+    def _answer(self, method, key):
+        type(self).asked.append((method, key))
+        if type(self).down:
+            raise ConnectionError("the cache server does not answer")
+
+    def get(self, key, default=None, version=None):
+        self._answer("get", key)
+        return super().get(key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._answer("set", key)
+        return super().set(key, value, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._answer("add", key)
+        return super().add(key, value, timeout, version)
 
 
 @pytest.fixture
-def retry_at_once(settings):
+def switchable(settings):
+    """Both caches (pages and the content version) on SwitchableCache, up and empty."""
+    settings.CACHES = {
+        alias: {"BACKEND": "tests.test_caching.SwitchableCache", "LOCATION": f"switchable-{alias}"}
+        for alias in ("default", "versions")
+    }
     settings.CACHE_RETRY_SECONDS = 0
-    caching._down_until = 0.0
-    yield
-    caching._down_until = 0.0
+    SwitchableCache.down = False
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    SwitchableCache.asked = []
+    yield SwitchableCache
+    SwitchableCache.down = False
 
 
-def test_unreachable_cache_serves_uncached_logs_and_recovers(
-    client, article, caplog, retry_at_once
-):
-    with override_settings(CACHES=UNREACHABLE_REDIS):
-        response = client.get("/page/")
-        assert response.status_code == 200
-        assert response["X-Cache"] == "off"
-        assert "Naval staff talks" in response.text
-    assert any("cache unavailable" in r.getMessage() for r in caplog.records)
+def test_unreachable_cache_serves_uncached_logs_and_recovers(client, article, switchable, caplog):
+    switchable.down = True
+    response = client.get("/page/")
+    assert response.status_code == 200
+    assert response["X-Cache"] == "off"
+    assert "Naval staff talks" in response.text
+    assert any(
+        r.levelname == "WARNING" and r.name.startswith("articles.caching") for r in caplog.records
+    )
 
-    # The cache is back (the settings override ends): caching resumes by itself.
-    client.get("/page/")
+    switchable.down = False  # the cache is back: caching resumes by itself
+    assert client.get("/page/")["X-Cache"] == "miss"
     assert client.get("/page/")["X-Cache"] == "hit"
 
 
-def test_after_a_cache_failure_the_cache_is_left_alone_for_a_while(client, article, settings):
+def test_after_a_cache_failure_the_cache_is_left_alone_for_a_while(
+    client, article, switchable, settings
+):
     settings.CACHE_RETRY_SECONDS = 60
-    caching._down_until = 0.0
-    try:
-        with override_settings(CACHES=UNREACHABLE_REDIS):
-            client.get("/page/")
-            assert not caching.cache_available()
-            response = client.get("/page/")  # no second socket timeout
-            assert response.status_code == 200 and response["X-Cache"] == "off"
-    finally:
-        caching._down_until = 0.0
+    switchable.down = True
+    assert client.get("/page/")["X-Cache"] == "off"
+    asked = len(switchable.asked)
+    response = client.get("/page/")  # no second socket timeout
+    assert response.status_code == 200 and response["X-Cache"] == "off"
+    assert len(switchable.asked) == asked
+    switchable.down = False
+    assert client.get("/page/")["X-Cache"] == "off"  # not asked again before the minute is out
+    assert len(switchable.asked) == asked
 
 
 def test_a_write_while_the_cache_was_down_invalidates_once_it_is_back(
-    client, article, saved, retry_at_once
+    client, article, saved, switchable
 ):
     client.get("/page/")
     assert client.get("/page/")["X-Cache"] == "hit"
@@ -372,14 +403,77 @@ def test_a_write_while_the_cache_was_down_invalidates_once_it_is_back(
         article.title = "Renamed during the outage"
         article.save()
 
-    with override_settings(CACHES=UNREACHABLE_REDIS):
-        saved(rename)  # the bump cannot reach the cache
-    # The old cache still holds the old page; it must not be served.
+    switchable.down = True
+    saved(rename)  # the new version cannot reach the cache
+    switchable.down = False
+    # The cache still holds the old page; it must not be served.
     response = client.get("/page/")
     assert "Renamed during the outage" in response.text
 
 
-def test_version_survives_a_cache_flush_without_reusing_old_keys(article):
-    before = caching.content_version()
-    cache.clear()
-    assert caching.content_version() != before
+def test_pages_stored_before_the_content_version_was_lost_are_not_served(client, article):
+    client.get("/page/")
+    assert client.get("/page/")["X-Cache"] == "hit"
+    caches["versions"].clear()  # the version's store lost its data (a restart, an eviction)
+    assert client.get("/page/")["X-Cache"] == "miss"
+
+
+def test_a_bump_never_comes_back_to_an_earlier_version():
+    seen = [caching.content_version()]
+    for turn in range(200):
+        caching.bump_content_version()
+        if turn == 100:
+            caches["versions"].clear()
+        seen.append(caching.content_version())
+    assert len(set(seen)) == len(seen)
+
+
+# --- The version store of the embedded default -----------------------------------------
+
+
+@pytest.fixture
+def symlink_cache(tmp_path):
+    return SymlinkCache(tmp_path / "versions", {"TIMEOUT": None})
+
+
+def test_the_symlink_cache_keeps_strings_until_replaced(symlink_cache):
+    assert symlink_cache.get("content-version") is None
+    assert symlink_cache.add("content-version", "one")
+    assert not symlink_cache.add("content-version", "two")
+    assert symlink_cache.get("content-version") == "one"
+    symlink_cache.set("content-version", "three")
+    assert symlink_cache.get("content-version") == "three"
+    assert symlink_cache.delete("content-version")
+    assert symlink_cache.get("content-version", "gone") == "gone"
+    symlink_cache.set("content-version", "four")
+    symlink_cache.clear()
+    assert symlink_cache.get("content-version") is None
+
+
+def test_the_symlink_cache_refuses_what_it_cannot_keep(symlink_cache):
+    with pytest.raises(TypeError):
+        symlink_cache.set("content-version", 12)
+    with pytest.raises(ValueError):
+        symlink_cache.set("content-version", "one", timeout=60)
+
+
+def test_a_reader_never_finds_the_version_missing_while_others_replace_it(symlink_cache, tmp_path):
+    symlink_cache.set("content-version", "first")
+    stop = threading.Event()
+
+    def bump():
+        while not stop.is_set():
+            symlink_cache.set("content-version", uuid.uuid4().hex)
+
+    writers = [threading.Thread(target=bump) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    try:
+        seen = [symlink_cache.get("content-version") for _ in range(5000)]
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join()
+    assert None not in seen
+    assert len(set(seen)) > 1
+    assert len(list((tmp_path / "versions").iterdir())) == 1  # no half-made links left behind

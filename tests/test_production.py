@@ -3,21 +3,21 @@ Production behaviour: /healthz, `check --deploy`, security headers, login
 lockout, error pages without tracebacks, a 503 when the database is gone and
 recovery when it returns, and the real thing under gunicorn.
 
-The server helpers at the top are shared with test_scaleout.
+Child processes and gunicorn come from tests/servers.py.
 """
 
 import contextlib
-import http.client
 import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
-from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings as site_settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
@@ -25,156 +25,36 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
 
+from . import servers
 from .factories import make_article, make_editor
+from .servers import Gunicorn, ScratchDatabase, free_port, site_env
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-PYTHON = BASE_DIR / ".venv" / "bin" / "python"
-GUNICORN = BASE_DIR / ".venv" / "bin" / "gunicorn"
 STRONG_SECRET = "k3J9v!x2Q#p8Lr6Zt0Wm4Yc7Hb1Nf5Sd9Ga2Ue8Io3Py6Tq0Rw4Ez7Xs1Vj5Bn9Mh"
 
 
-# --- Helpers: subprocesses and HTTP --------------------------------------------------
-
-
-def clean_env(**overrides):
-    """The environment for a child process: this one, without test-only settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DJANGO_SETTINGS_MODULE",
-            "DATABASE_URL",
-            "REDIS_URL",
-            "DJANGO_ENV",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests only
-        }
-    }
-    env["DJANGO_SETTINGS_MODULE"] = "milcoop_site.settings"
-    env.update({key: str(value) for key, value in overrides.items()})
-    return env
-
-
 def manage(*args, **env):
-    return subprocess.run(
-        [str(PYTHON), "manage.py", *args],
-        cwd=BASE_DIR,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return servers.manage(*args, env=site_env(**env), timeout=180)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_answers(host, port, timeout=0.3):
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def http_request(base, method, path, *, body=None, headers=None, timeout=15):
-    """(status, headers dict with lower-case names, body text); never follows redirects."""
-    host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        headers_out = {}
-        for name, value in response.getheaders():
-            name = name.lower()
-            headers_out[name] = f"{headers_out[name]}\n{value}" if name in headers_out else value
-        return response.status, headers_out, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
-
-
-class Server:
-    def __init__(self, url, process, log_path):
-        self.url, self.process, self.log_path = url, process, log_path
-
-    def get(self, path, **kwargs):
-        return http_request(self.url, "GET", path, **kwargs)
-
-    def log(self):
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@contextlib.contextmanager
-def gunicorn(tmp_path, *, workers=1, name="web", **env):
-    port = free_port()
-    log_path = tmp_path / f"gunicorn-{name}-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(GUNICORN), "-c", "gunicorn.conf.py", "milcoop_site.wsgi"],
-            cwd=BASE_DIR,
-            env=clean_env(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=workers, **env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log_path)
-    try:
-        deadline = time.monotonic() + 30
-        while not port_answers("127.0.0.1", port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{server.log()}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def postgres_answers():
-    return port_answers("127.0.0.1", 5432)
-
-
-def recreate_postgres_database(name):
-    """Drop and create a scratch database through psycopg (server at 127.0.0.1:5432, user postgres)."""
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_postgres_database(name):
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def collected_static(tmp_path_factory):
     """collectstatic into a scratch STATIC_ROOT, as a deployment does before starting gunicorn."""
-    static_root = tmp_path_factory.mktemp("static")
-    result = manage("collectstatic", "--noinput", "-v0", STATIC_ROOT=static_root)
-    assert result.returncode == 0, result.stderr
-    return static_root
+    return servers.collect_static(tmp_path_factory.mktemp("static"))
 
 
 @pytest.fixture(scope="module")
 def migrated_sqlite(tmp_path_factory):
-    """A migrated SQLite database file for the gunicorn tests, made once per module."""
-    path = tmp_path_factory.mktemp("db") / "site.sqlite3"
-    url = f"sqlite:///{path}"
-    result = manage("migrate", "--noinput", "-v0", DATABASE_URL=url)
-    assert result.returncode == 0, result.stderr
-    result = manage("import_sources", "-v0", DATABASE_URL=url)
-    assert result.returncode == 0, result.stderr
-    return url
+    """A migrated SQLite database file with the sources, for the gunicorn tests."""
+    database = ScratchDatabase.sqlite(tmp_path_factory.mktemp("db") / "site.sqlite3")
+    return servers.migrate_and_import(database, env=site_env(DATABASE_URL=database.url)).url
+
+
+@contextlib.contextmanager
+def gunicorn(tmp_path, **env):
+    """One gunicorn worker in ``env``, with a scratch cache directory."""
+    env = site_env(CACHE_DIR=tmp_path / "cache", **env)
+    with Gunicorn(env=env, workers=1, log_path=tmp_path / "gunicorn.log") as server:
+        yield server
 
 
 # --- Test pages ------------------------------------------------------------------------
@@ -223,14 +103,30 @@ def test_healthz_is_503_naming_the_database_when_it_fails(client):
 @pytest.mark.django_db
 def test_healthz_is_503_naming_the_cache_when_it_fails(client, settings):
     settings.CACHE_RETRY_SECONDS = 0
-    unreachable = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6399/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6399/0",  # nothing listens here
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }
-    with override_settings(CACHES=unreachable):
+    with override_settings(CACHES={"default": redis, "versions": redis}):
+        response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "cache": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_only_the_content_version_cannot_be_kept(client, tmp_path):
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    caches = {
+        **site_settings.CACHES,
+        "versions": {
+            "BACKEND": "articles.caching.backends.SymlinkCache",
+            "LOCATION": not_a_directory / "versions",
+            "TIMEOUT": None,
+        },
+    }
+    with override_settings(CACHES=caches):
         response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "cache": "unavailable"}
@@ -282,9 +178,9 @@ def test_postgres_connections_are_persistent_and_health_checked():
         "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS']['connect_timeout'])"
     )
     result = subprocess.run(
-        [str(PYTHON), "-c", f"import django; django.setup(); {code}"],
-        cwd=BASE_DIR,
-        env=clean_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/milcoop"),
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=servers.ROOT,
+        env=site_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/milcoop"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -381,6 +277,18 @@ def test_database_error_on_a_real_page_is_a_503(client):
     assert "Temporarily unavailable" in response.content.decode()
     # And the page works again once the database answers.
     assert client.get("/articles/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_reader_with_a_session_cookie_gets_the_503_page_when_the_database_is_gone():
+    make_article("Defence attaché networks")
+    reader = Client(raise_request_exception=False)
+    reader.cookies[site_settings.SESSION_COOKIE_NAME] = "a-session-from-yesterday"
+    with mock.patch.object(CursorWrapper, "execute", side_effect=OperationalError("gone")):
+        response = reader.get("/articles/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Temporarily unavailable" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -495,17 +403,15 @@ class TcpProxy:
             sink.shutdown(socket.SHUT_WR)
 
 
-@pytest.mark.skipif(not postgres_answers(), reason="needs PostgreSQL on 127.0.0.1:5432")
+@pytest.mark.skipif(not servers.postgres_answers(), reason="needs PostgreSQL on 127.0.0.1:5432")
 def test_site_recovers_by_itself_when_the_database_returns(tmp_path, collected_static):
-    name = f"milcoop_outage_{os.getpid()}"
-    recreate_postgres_database(name)
+    database = ScratchDatabase.postgres(f"milcoop_outage_{os.getpid()}").create()
     proxy = TcpProxy(5432)
     try:
-        direct = f"postgres://postgres@127.0.0.1:5432/{name}"
-        result = manage("migrate", "--noinput", "-v0", DATABASE_URL=direct)
+        result = manage("migrate", "--noinput", "-v0", DATABASE_URL=database.url)
         assert result.returncode == 0, result.stderr
         proxy.start()
-        via_proxy = f"postgres://postgres@127.0.0.1:{proxy.port}/{name}"
+        via_proxy = f"postgres://postgres@127.0.0.1:{proxy.port}/{database.name}"
         with gunicorn(
             tmp_path,
             DATABASE_URL=via_proxy,
@@ -528,14 +434,14 @@ def test_site_recovers_by_itself_when_the_database_returns(tmp_path, collected_s
     finally:
         with contextlib.suppress(Exception):
             proxy.stop()
-        drop_postgres_database(name)
+        database.drop()
 
 
 def test_settings_module_imports_cleanly_under_python_warnings_as_errors():
     result = subprocess.run(
-        [str(PYTHON), "-W", "error::DeprecationWarning", "manage.py", "check"],
-        cwd=BASE_DIR,
-        env=clean_env(),
+        [sys.executable, "-W", "error::DeprecationWarning", "manage.py", "check"],
+        cwd=servers.ROOT,
+        env=site_env(),
         capture_output=True,
         text=True,
         timeout=60,

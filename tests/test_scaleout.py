@@ -1,37 +1,155 @@
 """
-Two gunicorn instances sharing one PostgreSQL database and one Redis cache:
-a change saved through instance A's admin is on instance B's very next page,
-although B had that page cached a moment before.
+Several processes serving one site: a change made in any of them (an admin
+save, a management command, the shell) is on every other one's very next page,
+although it had that page cached a moment before.
+
+- Two gunicorn workers on the embedded default (SQLite, no Redis), the content
+  written by a separate ``manage.py shell``.
+- Two gunicorn instances sharing one PostgreSQL database and one Redis cache,
+  the content changed through instance A's admin.
 """
 
 import os
 import re
 import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
 
-from .test_production import (  # noqa: F401 (collected_static is a fixture)
-    collected_static,
-    drop_postgres_database,
-    gunicorn,
+from .servers import (
+    Gunicorn,
+    ScratchDatabase,
+    collect_static,
     http_request,
     manage,
-    port_answers,
-    recreate_postgres_database,
+    migrate_and_import,
+    postgres_answers,
+    redis_answers,
+    site_env,
 )
 
 REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
 
-pytestmark = [
-    pytest.mark.scaleout,
-    pytest.mark.skipif(
-        not (port_answers("127.0.0.1", 5432) and port_answers("127.0.0.1", 6379)),
-        reason="the scale-out test needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379",
-    ),
-]
+pytestmark = pytest.mark.scaleout
+needs_postgres_and_redis = pytest.mark.skipif(
+    not (postgres_answers() and redis_answers()),
+    reason="needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379",
+)
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    return collect_static(tmp_path_factory.mktemp("static"))
+
+
+# --- Two workers on the embedded default -------------------------------------------
+
+
+@pytest.fixture
+def embedded_site(tmp_path, collected_static):
+    """
+    The sources imported into a SQLite file, served by two gunicorn workers with
+    no REDIS_URL, as `make serve` runs the site (whose workers answer with
+    X-Worker-Pid, see tests/worker_settings.py).
+    """
+    database = ScratchDatabase.sqlite(tmp_path / "site.sqlite3")
+    env = site_env(
+        DATABASE_URL=database.url,
+        CACHE_DIR=tmp_path / "cache",
+        STATIC_ROOT=collected_static,
+        DJANGO_SETTINGS_MODULE="tests.worker_settings",
+    )
+    migrate_and_import(database, env=env)
+    with Gunicorn(env=env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
+        yield server, database, env
+
+
+def from_every_worker(server, path, *, until=lambda status, headers, body: True):
+    """
+    GET ``path``, four requests at a time (so that both workers take some),
+    until every worker has given an answer that ``until`` accepts. Every answer,
+    as (status, headers, body), by worker pid.
+    """
+    workers = set(server.worker_pids())
+    answers = defaultdict(list)
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(100):
+            for answer in pool.map(lambda _: server.get(path), range(4)):
+                answers[int(answer[1]["x-worker-pid"])].append(answer)
+            if all(any(until(*answer) for answer in answers[pid]) for pid in workers):
+                return answers
+    seen = {pid: [(s, h.get("x-cache")) for s, h, _ in found] for pid, found in answers.items()}
+    raise AssertionError(f"not every worker of {sorted(workers)} answered as wanted: {seen}")
+
+
+def served_from_the_cache(status, headers, body):
+    return status == 200 and headers.get("x-cache") == "hit"
+
+
+def in_the_shell(env, code):
+    """Run ``code`` in ``manage.py shell``: another process than the site's workers."""
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_article_unpublished_from_the_shell_is_gone_from_every_worker_at_once(
+    embedded_site,
+):
+    server, database, env = embedded_site
+    [(slug,)] = database.query("SELECT slug FROM articles_article ORDER BY id LIMIT 1")
+    page = f"/articles/{slug}/"
+    from_every_worker(server, page, until=served_from_the_cache)
+
+    in_the_shell(
+        env,
+        "from articles.content.publishing import unpublish; "
+        "from articles.models import Article; "
+        f"unpublish(article=Article.objects.get(slug={slug!r}))",
+    )
+
+    answers = from_every_worker(server, page)
+    statuses = {pid: [status for status, _, _ in found] for pid, found in answers.items()}
+    assert all(status == 404 for found in statuses.values() for status in found), statuses
+
+
+def test_an_article_rescheduled_from_the_shell_leaves_every_other_page_at_once(embedded_site):
+    server, database, env = embedded_site
+    (slug,), (other_slug,), *_ = database.query("SELECT slug FROM articles_article ORDER BY id")
+    address = f"/articles/{slug}/"
+    other_page = f"/articles/{other_slug}/"
+
+    def shows_the_article(status, headers, body):
+        return served_from_the_cache(status, headers, body) and address in body
+
+    # The other article's page lists passages of this one (related passages).
+    from_every_worker(server, other_page, until=shows_the_article)
+
+    in_the_shell(
+        env,
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from articles.content.publishing import schedule; "
+        "from articles.models import Article; "
+        f"schedule(articles=[Article.objects.get(slug={slug!r})], "
+        "when=timezone.now() + timedelta(days=1))",
+    )
+
+    answers = from_every_worker(server, other_page)
+    for pid, found in answers.items():
+        for status, headers, body in found:
+            assert status == 200, (pid, status)
+            assert address not in body, f"worker {pid} ({headers.get('x-cache')}) still links it"
+    assert all(
+        status == 404
+        for found in from_every_worker(server, address).values()
+        for status, _, _ in found
+    )
+
+
+# --- Two instances sharing PostgreSQL and Redis ------------------------------------
 
 
 class FormFields(HTMLParser):
@@ -125,38 +243,28 @@ def replace_field(fields, name, value):
     return [(key, value if key == name else old) for key, old in fields]
 
 
-def query(dbname, sql, *params):
-    import psycopg
-
-    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={dbname}") as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 @pytest.fixture
-def shared_site(tmp_path, collected_static):  # noqa: F811
+def shared_site(tmp_path, collected_static):
     """A scratch PostgreSQL database with the sources imported, an editor, two instances."""
-    name = f"milcoop_scaleout_{os.getpid()}"
-    recreate_postgres_database(name)
-    env = {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
-        "REDIS_URL": REDIS_URL,
-        "CACHE_KEY_PREFIX": f"scaleout-{uuid.uuid4().hex[:12]}",
-        "STATIC_ROOT": collected_static,
-    }
+    database = ScratchDatabase.postgres(f"milcoop_scaleout_{os.getpid()}")
+    env = site_env(
+        DATABASE_URL=database.url,
+        REDIS_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=f"scaleout-{uuid.uuid4().hex[:12]}",
+        STATIC_ROOT=collected_static,
+    )
     try:
-        for command in (["migrate", "--noinput", "-v0"], ["import_sources", "-v0"]):
-            result = manage(*command, **env)
-            assert result.returncode == 0, result.stderr
-        result = manage("create_local_editor", "--local", **env)
+        migrate_and_import(database, env=env)
+        result = manage("create_local_editor", "--local", env=env)
         assert result.returncode == 0, result.stderr
         password = re.search(r"^password: (\S+)$", result.stdout, re.M).group(1)
         with (
-            gunicorn(tmp_path, name="a", workers=2, **env) as a,
-            gunicorn(tmp_path, name="b", workers=2, **env) as b,
+            Gunicorn(env=env, workers=2, log_path=tmp_path / "a.log", name="a") as a,
+            Gunicorn(env=env, workers=2, log_path=tmp_path / "b.log", name="b") as b,
         ):
-            yield {"a": a, "b": b, "db": name, "password": password}
+            yield {"a": a, "b": b, "database": database, "password": password}
     finally:
-        drop_postgres_database(name)
+        database.drop()
 
 
 def log_in(server, password):
@@ -169,10 +277,10 @@ def log_in(server, password):
     return browser
 
 
+@needs_postgres_and_redis
 def test_a_change_saved_on_instance_a_shows_on_instance_b_at_once(shared_site):
     a, b = shared_site["a"], shared_site["b"]
-    (article_id, slug), *_ = query(
-        shared_site["db"],
+    (article_id, slug), *_ = shared_site["database"].query(
         "SELECT id, slug FROM articles_article WHERE status = 'published' ORDER BY slug",
     )
     page = f"/articles/{slug}/"
@@ -196,10 +304,10 @@ def test_a_change_saved_on_instance_a_shows_on_instance_b_at_once(shared_site):
     assert marker in after and marker not in before
 
 
+@needs_postgres_and_redis
 def test_tags_merged_on_instance_a_show_on_instance_b_at_once(shared_site):
     a, b = shared_site["a"], shared_site["b"]
-    rows = query(
-        shared_site["db"],
+    rows = shared_site["database"].query(
         """
         SELECT t.id, t.slug, count(DISTINCT ta.id) + count(DISTINCT ts.id) AS uses
         FROM taggit_tag t

@@ -8,13 +8,12 @@ from django.test import override_settings
 from milcoop_site.sessions import SessionStore
 from tests.factories import make_editor
 
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6399/0",  # nothing listens here
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    }
+_NOTHING_LISTENS = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": "redis://127.0.0.1:6399/0",  # nothing listens here
+    "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
 }
+DEAD_REDIS = {"default": _NOTHING_LISTENS, "versions": _NOTHING_LISTENS}
 pytestmark = pytest.mark.django_db
 
 
