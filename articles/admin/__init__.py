@@ -9,9 +9,11 @@ The editors' admin, one module per concern:
   history with compare and revert);
 - ``tags``: tags with usage counts, renaming and merging;
 - ``revisions``: what a revision holds, and ``recorded_revision`` for changes
-  made outside the change form; ``pages``: the frame of the extra pages.
+  made outside the change form; ``pages``: the frame of the extra pages;
+- ``publishing``: the change form's publishing buttons and status line;
+- ``site``: the admin's name and the names of its sections.
 
 Importing this package (``admin.autodiscover``) registers every model admin.
 """
 
-from . import articles, preview_links, tags  # noqa: F401
+from . import articles, preview_links, site, tags  # noqa: F401

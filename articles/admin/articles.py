@@ -12,6 +12,8 @@ from django.contrib.admin.utils import quote
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from taggit.models import Tag
 
@@ -23,8 +25,12 @@ from .history import ArticleHistoryAdminMixin
 from .importing import SourceImportAdminMixin
 from .pages import admin_page
 from .preview_links import PreviewLinksAdminMixin
+from .publishing import PublishingButtonsAdminMixin
 from .revisions import recorded_revision
 from .wanted import WantedArticlesAdminMixin
+
+# Tags named in a row of the article list; the rest are counted.
+TAGS_SHOWN = 3
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -72,7 +78,16 @@ class SectionInline(admin.StackedInline):
     show_change_link = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags")
+        return super().get_queryset(request).select_related("article").prefetch_related("tags")
+
+    def get_view_on_site_url(self, obj=None):
+        """A section of a draft or scheduled article opens in the draft preview."""
+        if obj is None or obj.pk is None:
+            return None
+        if obj.article.is_public:
+            return obj.get_absolute_url()
+        preview = reverse("preview:article", kwargs={"slug": obj.article.slug})
+        return f"{preview}#{obj.anchor}"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -92,6 +107,7 @@ class ArticleAdmin(
     SourceImportAdminMixin,
     PreviewLinksAdminMixin,
     ArticleHistoryAdminMixin,
+    PublishingButtonsAdminMixin,
     VersionAdmin,
 ):
     form = ArticleAdminForm
@@ -100,8 +116,8 @@ class ArticleAdmin(
     list_display = [
         "title",
         "status_label",
-        "published_at",
-        "updated_at",
+        "publication_date",
+        "changed_on",
         "tag_list",
         "section_count",
         "incoming_count",
@@ -143,9 +159,24 @@ class ArticleAdmin(
             return "Scheduled"
         return article.get_status_display()
 
+    @admin.display(description="publication date", ordering="published_at")
+    def publication_date(self, article):
+        if article.published_at is None:
+            return "—"
+        return date_format(timezone.localtime(article.published_at), "j M Y")
+
+    @admin.display(description="changed", ordering="updated_at")
+    def changed_on(self, article):
+        return date_format(timezone.localtime(article.updated_at), "j M Y, H:i")
+
     @admin.display(description="tags")
     def tag_list(self, article):
-        return ", ".join(sorted(tag.name for tag in article.tags.all()))
+        """The first few tags; all of them in the title, as a long list would crowd the row."""
+        names = sorted(tag.name for tag in article.tags.all())
+        shown = ", ".join(names[:TAGS_SHOWN])
+        if len(names) > TAGS_SHOWN:
+            shown += f" and {len(names) - TAGS_SHOWN} more"
+        return format_html('<span title="{}">{}</span>', ", ".join(names), shown)
 
     @admin.display(description="sections", ordering="num_sections")
     def section_count(self, article):

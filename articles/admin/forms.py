@@ -236,6 +236,11 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["loaded_version"] = version_stamp(self.instance.updated_at)
+        published_at = self.fields.get("published_at")
+        if published_at is not None and isinstance(published_at.widget, forms.MultiWidget):
+            # The admin writes "Date:" and "Time:" beside the inputs, not as their labels.
+            for widget, part in zip(published_at.widget.widgets, ("date", "time"), strict=False):
+                widget.attrs.setdefault("aria-label", f"Publication {part}")
 
     def clean(self):
         cleaned = self.check_version(super().clean())
@@ -286,7 +291,8 @@ class ScheduleForm(forms.Form):
     published_at = forms.SplitDateTimeField(
         label="Publish on",
         widget=forms.SplitDateTimeWidget(
-            date_attrs={"type": "date"}, time_attrs={"type": "time", "step": 60}
+            date_attrs={"type": "date", "aria-label": "Date"},
+            time_attrs={"type": "time", "step": 60, "aria-label": "Time"},
         ),
         help_text="Date and time (site time zone). The article appears to readers then.",
     )
