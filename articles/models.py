@@ -5,6 +5,7 @@ passage to another article by title, and resolves once that article exists.
 """
 
 import math
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
@@ -135,17 +136,31 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def save(self, *args, **kwargs):
-        self.title = " ".join(self.title.split())
-        self.title_key = normalize_title(self.title)
-        if not self.slug:
-            self.slug = unique_slug(Article, self.title, exclude_pk=self.pk)
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        self.summary_html = render_markdown(self.summary)
+        self.prepare()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {"title_key", "summary_html"}
         super().save(*args, **kwargs)
+
+    def prepare(self, *, taken_slugs=None, rendered_summary=None):
+        """
+        Fill the derived fields (title key, slug, publication date, rendered
+        lead). ``save()`` calls it; an import that writes articles in bulk
+        calls it with the slugs already taken (the site's and its own, to
+        which this one's is added) and the lead as ``render_body`` rendered
+        it in a worker process.
+        """
+        self.title = " ".join(self.title.split())
+        self.title_key = normalize_title(self.title)
+        if not self.slug:
+            if taken_slugs is None:
+                self.slug = unique_slug(Article, self.title, exclude_pk=self.pk)
+            else:
+                self.slug = first_free(slug_base(self.title), taken_slugs)
+                taken_slugs.add(self.slug)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.summary_html = (rendered_summary or render_body(self.summary)).html
 
     @property
     def is_public(self):
@@ -215,11 +230,12 @@ class Section(models.Model):
         self.prepare()
         super().save(*args, **kwargs)
 
-    def prepare(self, *, taken_anchors=None, body_html=None):
+    def prepare(self, *, taken_anchors=None, rendered=None):
         """
         Fill the derived fields (anchor, rendered body, word count). ``save()``
-        calls it; a bulk import calls it with the anchors already taken in the
-        article and the body's HTML written directly from the outline.
+        calls it; an import that writes sections in bulk calls it with the
+        anchors already taken in the article (to which this one's is added)
+        and the body as ``render_body`` rendered it in a worker process.
         """
         self.heading = " ".join(self.heading.split())
         if not self.anchor:
@@ -227,8 +243,11 @@ class Section(models.Model):
                 self.anchor = unique_anchor(self.article_id, self.heading, exclude_pk=self.pk)
             else:
                 self.anchor = first_free(slug_base(self.heading), taken_anchors)
-        self.body_html = render_markdown(self.body) if body_html is None else body_html
-        self.word_count = len(plain_text(self.body_html).split())
+        if taken_anchors is not None:
+            taken_anchors.add(self.anchor)
+        rendered = rendered or render_body(self.body)
+        self.body_html = rendered.html
+        self.word_count = rendered.word_count
 
 
 class CrossReference(models.Model):
@@ -303,6 +322,22 @@ class PreviewLink(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """A lead or section body rendered: the HTML stored, its visible text and its words."""
+
+    html: str
+    text: str
+    word_count: int
+
+
+def render_body(markdown):
+    """Markdown → RenderedBody, as a save stores it (pure, so workers can run it)."""
+    html = render_markdown(markdown)
+    text = plain_text(html)
+    return RenderedBody(html=html, text=text, word_count=len(text.split()))
 
 
 def slug_base(text, max_length=255):

@@ -18,7 +18,7 @@ from taggit.models import Tag
 
 from articles import search
 from articles.models import Article, CrossReference, Section
-from articles.sources import importer, prepare
+from articles.sources import importer, prepare, writing
 from articles.sources.importer import import_batch, import_source
 from articles.sources.tagging import load_vocabulary
 from bench import corpus
@@ -163,14 +163,14 @@ def test_a_failure_in_a_batch_keeps_the_files_before_it(small_corpus, monkeypatc
     """The batch is rolled back and imported file by file: as without batches."""
     files = sorted(small_corpus.glob("*.txt"))
     failing = files[4].name
-    write_sections = importer._write_sections
+    write_sections = writing._write_sections
 
     def fail_on_one_file(contents):
         if any(content.source.filename == failing for content in contents):
             raise RuntimeError("disk full")
         write_sections(contents)
 
-    monkeypatch.setattr(importer, "_write_sections", fail_on_one_file)
+    monkeypatch.setattr(writing, "_write_sections", fail_on_one_file)
     with pytest.raises(RuntimeError):
         run_import(small_corpus)
     assert sorted(Article.objects.values_list("source_file", flat=True)) == [
@@ -268,3 +268,44 @@ def test_two_files_of_one_title_take_turns_on_a_re_run(tmp_path):
     out, _ = run_import(tmp_path)
     assert "1.txt: updated" in out and "2.txt: updated" in out
     assert Article.objects.get().source_file == "2.txt"
+
+
+def test_a_reference_whose_title_and_slug_name_two_articles_points_as_one_at_a_time(
+    tmp_path, monkeypatch
+):
+    """
+    “Foo: Bar!” holds the slug foo-bar, so the article “Foo Bar” gets foo-bar-2:
+    a reference to “Foo Bar” names one by its title, the other by its slug.
+    Imported one at a time, it points at whichever was there first.
+    """
+    waiting = Article.objects.create(title="Earlier", summary="See [[Foo Bar]].")
+    assert waiting.outgoing_references.get().target is None
+
+    def source(title, see_also=None):
+        text = f"{title}\n\nThe lead of {title}.\n\nA Section\n\nA passage of it.\n"
+        return text + (f"\nSee also  {see_also}\n" if see_also else "")
+
+    files = {
+        "1.txt": source("Foo: Bar!"),  # the slug foo-bar; names the waiting reference first
+        "2.txt": source("Pointer", see_also="Foo Bar"),  # foo-bar is there, by its slug
+        "3.txt": source("Foo Bar"),  # the title: foo-bar-2
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    def targets():
+        return {
+            r.source_article.title: r.target.title
+            for r in CrossReference.objects.select_related("source_article", "target")
+        }
+
+    run_import(tmp_path)
+    batched = site()
+    assert Article.objects.get(title="Foo Bar").slug == "foo-bar-2"
+    assert targets() == {"Earlier": "Foo: Bar!", "Pointer": "Foo: Bar!"}
+
+    Article.objects.exclude(pk=waiting.pk).delete()
+    Tag.objects.all().delete()
+    monkeypatch.setattr(importer, "BATCH_SIZE", 1)
+    run_import(tmp_path)
+    assert site() == batched

@@ -15,9 +15,10 @@ from taggit.models import Tag
 
 from articles.content.rendering import plain_text
 from articles.content.tags import clean_tag_name
+from articles.content.text import ArticleContent
 from articles.models import Article, CrossReference, Section
-from articles.sources import tagging
-from articles.sources.importer import content_digest, import_source
+from articles.sources import tagging, writing
+from articles.sources.importer import import_source
 from articles.sources.outline import SourceError
 
 SOURCES = Path(__file__).resolve().parent.parent / "articles" / "sources" / "texts"
@@ -42,6 +43,10 @@ def snapshot():
             tuple(sorted((k, str(v)) for k, v in row.items())) for row in model.objects.values()
         )
     return rows
+
+
+def content_digest(article):
+    return ArticleContent.from_article(article).digest()
 
 
 def run_import(*args):
@@ -251,14 +256,12 @@ def test_a_bad_file_does_not_stop_the_good_ones(db, tmp_path):
 
 
 def test_a_failure_half_way_through_a_file_leaves_the_database_as_it_was(db, monkeypatch):
-    from articles.sources import importer
-
     def fail(*args, **kwargs):
         # By now the article and its sections have been written.
         assert Section.objects.exists()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_write_references", fail)
+    monkeypatch.setattr(writing, "_write_references", fail)
     data = (SOURCES / "000_468588a0e0edcab1.txt").read_bytes()
     with pytest.raises(RuntimeError):
         import_source(data=data, filename="000.txt")

@@ -111,3 +111,28 @@ def count_cross_references():
     resolved = CrossReference.objects.filter(target__isnull=False).count()
     unresolved = CrossReference.objects.filter(target__isnull=True).count()
     return resolved, unresolved
+
+
+def resolve_references_to_new(*, articles):
+    """
+    ``resolve_cross_references(article=…)`` for each of ``articles``, just
+    created together in this order (an import's batch), in one read and one
+    write: each waiting reference that names some of them points at the
+    first that does. Nothing pointed at a new article yet, so none is released.
+    """
+    order = {article.pk: step for step, article in enumerate(articles)}
+    by_key = {article.title_key: article for article in articles}
+    by_slug = {article.slug: article for article in articles}
+    waiting = list(
+        CrossReference.objects.filter(target__isnull=True)
+        .filter(Q(target_key__in=by_key) | Q(target_slug__in=by_slug))
+        .only("pk", "target_key", "target_slug")
+    )
+    for reference in waiting:
+        named = [
+            article
+            for article in (by_key.get(reference.target_key), by_slug.get(reference.target_slug))
+            if article is not None
+        ]
+        reference.target = min(named, key=lambda article: order[article.pk])
+    CrossReference.objects.bulk_update(waiting, ["target"])

@@ -4,47 +4,26 @@ their Sections, tags and cross-references. Used by ``import_sources``, the
 admin's upload and the tests alike.
 
 Files are imported in batches, one transaction per batch, with the same
-results as importing them one at a time in order: every rule that looks at
-what earlier files wrote (unique slugs, a tag needs two passages, references
-resolving to the first article that names them) is applied in memory, in
-file order, over what the batch writes. New articles are written with a few
-bulk statements per batch; replacing an article goes through ``save()`` and
-its signals, one file at a time. A file with the very bytes its article was
-imported from is found unchanged without being parsed (``known_sources``).
+results as importing them one at a time in order: the new articles of a run
+of files are written together (writing.py) until a file would find one of
+them, and an article that a file replaces is saved on its own, after the
+new ones before it. A file with the very bytes its article was imported
+from is found unchanged without being parsed (``known_sources``).
 """
 
-import hashlib
 from dataclasses import dataclass, field
 
-import reversion
-from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
-from taggit.models import Tag
+from django.db import transaction
+from django.db.models import Count, Q
 
-from .. import search
-from ..caching import bump_content_version
-from ..content.tags import clean_tag_name
-from ..models import (
-    Article,
-    CrossReference,
-    Section,
-    TaggedArticle,
-    TaggedSection,
-    first_free,
-)
+from ..content.text import ArticleContent
+from ..models import Article, Section
+from . import writing
 from .outline import SourceError
-from .prepare import (
-    REFERENCE_FIELDS,
-    FailedSource,
-    KnownSource,
-    prepare_source,
-    source_digest,
-)
+from .prepare import FailedSource, KnownSource, prepare_source, source_digest
 
 __all__ = [
     "ImportResult",
-    "content_digest",
     "import_batch",
     "import_source",
     "known_sources",
@@ -64,40 +43,6 @@ class ImportResult:
     sections: int = 0
     tags: list[str] = field(default_factory=list)
     message: str = ""
-
-
-# --- Digests of the content ----------------------------------------------------------
-
-
-def _digest(title, summary, sections, article_tags):
-    """``sections``: (level, heading, anchor, body, tag names) in order."""
-    parts = [title, "\x1e", summary, "\x1e"]
-    for level, heading, anchor, body, tags in sections:
-        parts += (str(level), "\x1f", heading, "\x1f", anchor, "\x1f", body, "\x1f")
-        parts += (",".join(sorted(tags)), "\x1e")
-    parts.append(",".join(sorted(article_tags)))
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
-
-
-def content_digest(article):
-    """A digest of an article's editable content, to notice an editor's changes."""
-    section_tags = {}
-    for section_id, name in TaggedSection.objects.filter(
-        content_object__article=article
-    ).values_list("content_object_id", "tag__name"):
-        section_tags.setdefault(section_id, []).append(name)
-    sections = article.sections.order_by("position", "id").values_list(
-        "pk", "level", "heading", "anchor", "body"
-    )
-    return _digest(
-        article.title,
-        article.summary,
-        [(*values, section_tags.get(pk, [])) for pk, *values in sections],
-        TaggedArticle.objects.filter(content_object=article).values_list("tag__name", flat=True),
-    )
-
-
-# --- The service ---------------------------------------------------------------------
 
 
 def import_source(*, data, filename, force=False, dry_run=False, publish=True):
@@ -172,358 +117,149 @@ def known_sources(paths, *, chunk=500):
             yield path
 
 
+@dataclass
+class _Pending:
+    """New articles waiting to be written together, and the names a later file finds them by."""
+
+    positions: list[int] = field(default_factory=list)
+    sources: list = field(default_factory=list)
+    filenames: set[str] = field(default_factory=set)
+    title_keys: set[str] = field(default_factory=set)
+
+    def add(self, position, source):
+        self.positions.append(position)
+        self.sources.append(source)
+        self.filenames.add(source.filename)
+        self.title_keys.add(source.title_key)
+
+    def would_find(self, source):
+        """Whether ``source`` would replace one of these, were they written already."""
+        if source.filename in self.filenames:
+            return True
+        # A KnownSource is looked up by its file's name only.
+        return not isinstance(source, KnownSource) and source.title_key in self.title_keys
+
+
 class _Batch:
     """One transaction's worth of sources, imported as one after another would be."""
 
     def __init__(self, *, force, publish):
         self.force = force
         self.publish = publish
-        self.results = {}
-        self.pending = []  # (position, source) of articles to create
-        self.pending_names = set()  # their file names and title keys
-        self.unchanged = []  # positions of unchanged results, to count their sections
+        self.results = {}  # position in the batch → ImportResult or FailedSource
+        self.pending = _Pending()
+        self.existing = None  # _ExistingArticles, read again after each write
 
     def run(self, sources):
         sources = list(sources)
-        existing = None
         for position, source in enumerate(sources):
             if isinstance(source, KnownSource):
-                if ("file", source.filename) in self.pending_names:
-                    self._create_pending()
-                    existing = None
-                if existing is None:
-                    existing = _ExistingArticles(sources[position:])
-                article = existing.by_file.get(source.filename)
-                if (
-                    not self.force
-                    and article is not None
-                    and article.source_digest == source.digest
-                ):
-                    self.unchanged.append(position)
-                    self.results[position] = ImportResult(
-                        source.filename, "unchanged", article.title, article
-                    )
+                source = self._known(position, source, sources)
+                if source is None:
                     continue
-                # Changed earlier in this run: import it as any other file.
-                try:
-                    source = sources[position] = prepare_source(source.data, source.filename)
-                except SourceError as exc:
-                    self.results[position] = FailedSource(
-                        source.filename, str(exc), f"error: {exc}"
-                    )
-                    continue
-                existing = None  # to be looked up by its title too
-            if {("file", source.filename), ("title", source.title_key)} & self.pending_names:
-                # It would find an article created earlier in this batch.
+            if self.pending.would_find(source):
                 self._create_pending()
-                existing = None
-            if existing is None:
-                existing = _ExistingArticles(sources[position:])
-            article = existing.find(source)
+            article = self._existing(sources[position:]).find(source)
             if article is None:
-                self.pending.append((position, source))
-                self.pending_names |= {("file", source.filename), ("title", source.title_key)}
+                self.pending.add(position, source)
                 continue
             result = self._check(source, article)
             if result is None:
                 self._create_pending()
-                result = self._replace(source, article)
-                existing = None
-            elif result.action == "unchanged":
-                self.unchanged.append(position)
+                write = writing.replace_article(source, article, publish=self.publish)
+                result = _result(write, "updated")
+                self.existing = None
             self.results[position] = result
         self._create_pending()
         self._count_unchanged_sections()
         return [self.results[position] for position in range(len(sources))]
+
+    def _known(self, position, source, sources):
+        """The PreparedSource to import for a KnownSource, or None once its result is set."""
+        if self.pending.would_find(source):
+            self._create_pending()
+        article = self._existing(sources[position:]).by_file.get(source.filename)
+        if not self.force and article is not None and article.source_digest == source.digest:
+            self.results[position] = ImportResult(
+                filename=source.filename, action="unchanged", title=article.title, article=article
+            )
+            return None
+        # Changed earlier in this run: import it as any other file.
+        try:
+            prepared = sources[position] = prepare_source(source.data, source.filename)
+        except SourceError as exc:
+            self.results[position] = FailedSource(source.filename, str(exc), f"error: {exc}")
+            return None
+        self.existing = None  # to be looked up by its title too
+        return prepared
+
+    def _existing(self, sources):
+        if self.existing is None:
+            self.existing = _ExistingArticles(sources)
+        return self.existing
 
     def _check(self, source, existing):
         """An 'unchanged' or 'skipped' result, or None when the article is to be replaced."""
         if self.force:
             return None
         if existing.source_digest == source.digest and existing.source_file == source.filename:
-            return ImportResult(source.filename, "unchanged", source.title, existing)
+            return ImportResult(
+                filename=source.filename, action="unchanged", title=source.title, article=existing
+            )
         if not existing.source_file:
             return ImportResult(
-                source.filename,
-                "skipped",
-                source.title,
-                existing,
+                filename=source.filename,
+                action="skipped",
+                title=source.title,
+                article=existing,
                 message=f"an article titled “{existing.title}” exists and was not imported "
                 "from a file; use --force to replace it",
             )
-        if content_digest(existing) != existing.imported_content_digest:
+        if ArticleContent.from_article(existing).digest() != existing.imported_content_digest:
             return ImportResult(
-                source.filename,
-                "skipped",
-                source.title,
-                existing,
+                filename=source.filename,
+                action="skipped",
+                title=source.title,
+                article=existing,
                 message="changed by an editor since it was imported; use --force to overwrite",
             )
         return None
 
+    def _create_pending(self):
+        if not self.pending.sources:
+            return
+        pending, self.pending = self.pending, _Pending()
+        writes = writing.create_articles(pending.sources, publish=self.publish)
+        for position, write in zip(pending.positions, writes, strict=True):
+            self.results[position] = _result(write, "created")
+        self.existing = None
+
     def _count_unchanged_sections(self):
-        results = [self.results[position] for position in self.unchanged]
-        if not results:
+        unchanged = [
+            result
+            for result in self.results.values()
+            if isinstance(result, ImportResult) and result.action == "unchanged"
+        ]
+        if not unchanged:
             return
         counts = dict(
-            Section.objects.filter(article__in=[result.article for result in results])
+            Section.objects.filter(article__in=[result.article for result in unchanged])
             .order_by()
             .values_list("article")
             .annotate(n=Count("id"))
         )
-        for result in results:
+        for result in unchanged:
             result.sections = counts.get(result.article.pk, 0)
 
-    # --- New articles, in bulk -------------------------------------------------------
 
-    def _create_pending(self):
-        if not self.pending:
-            return
-        pending, self.pending, self.pending_names = self.pending, [], set()
-        sources = [source for _, source in pending]
-        kept = _keep_shared_tags(sources)
-        tags = _tags_named(kept)
-        slugs = _unique_slugs([source.slug for source in sources])
-        contents = []
-        for source, slug, tag_names in zip(sources, slugs, kept, strict=True):
-            article = Article(
-                title=source.title,
-                title_key=source.title_key,
-                slug=slug,
-                summary=source.summary,
-                summary_html=source.summary_html,
-                source_file=source.filename,
-                source_digest=source.digest,
-            )
-            if self.publish:
-                article.status = Article.Status.PUBLISHED
-                article.published_at = timezone.now()
-            contents.append(_Content(article, source, tag_names, old_anchors={}))
-        articles = [content.article for content in contents]
-        _write_articles(articles)
-        _write_sections(contents)
-        _write_tags(contents, tags)
-        _resolve_references_to(articles)
-        _write_references(contents, lead=True)
-        search.index_new(
-            articles=[
-                (content.article.pk, content.article.title, content.source.summary_text)
-                for content in contents
-            ],
-            sections=[row for content in contents for row in content.index_rows()],
-        )
-        transaction.on_commit(bump_content_version)
-        for (position, _), content in zip(pending, contents, strict=True):
-            self.results[position] = content.result("created")
-        _record_revision([content.article for content in contents])
-
-    # --- An article replaced ---------------------------------------------------------
-
-    def _replace(self, source, article):
-        """Replace an article's content, through save() and its signals (renames and all)."""
-        kept = _keep_shared_tags([source], exclude_article=article)
-        tags = _tags_named(kept)
-        old_anchors = dict(article.sections.values_list("heading", "anchor"))
-        article.sections.all().delete()
-        article.title = source.title
-        article.summary = source.summary
-        article.source_file = source.filename
-        article.source_digest = source.digest
-        if self.publish and article.status != Article.Status.PUBLISHED:
-            article.status = Article.Status.PUBLISHED
-            article.published_at = article.published_at or timezone.now()
-        content = _Content(article, source, kept[0], old_anchors=old_anchors)
-        article.save()
-        TaggedArticle.objects.filter(content_object=article).delete()
-        _write_sections([content])
-        _write_tags([content], tags)
-        _write_references([content], lead=False)  # save() wrote the lead's
-        search.index_new(sections=content.index_rows())
-        transaction.on_commit(bump_content_version)
-        _record_revision([article])
-        return content.result("updated")
-
-
-class _Content:
-    """
-    What an import writes for one article: its sections as rows, with the
-    anchors, word count and content digest they give the article.
-    """
-
-    def __init__(self, article, source, tag_names, *, old_anchors):
-        self.article = article
-        self.source = source
-        self.article_tags, self.section_tags = tag_names
-        self.sections = []  # (position, level, heading, anchor, body, body_html, word_count)
-        self.section_ids = []
-        taken = set()
-        for position, prepared in enumerate(source.sections):
-            # Headings the article had keep their anchors, so links to them keep working.
-            anchor = old_anchors.get(prepared.heading, "")
-            if not anchor or anchor in taken:
-                anchor = first_free(prepared.anchor_base, taken)
-            taken.add(anchor)
-            self.sections.append(
-                (
-                    position,
-                    prepared.level,
-                    prepared.heading,
-                    anchor,
-                    prepared.body,
-                    prepared.body_html,
-                    prepared.word_count,
-                )
-            )
-        article.word_count = sum(prepared.word_count for prepared in source.sections)
-        article.imported_content_digest = _digest(
-            article.title,
-            article.summary,
-            [
-                (level, heading, anchor, body, tags)
-                for (_, level, heading, anchor, body, _, _), tags in zip(
-                    self.sections, self.section_tags, strict=True
-                )
-            ],
-            self.article_tags,
-        )
-
-    def references(self, *, lead):
-        """(section id or None, REFERENCE_FIELDS) of the cross-references written in it."""
-        found = [(None, fields) for fields in self.source.references] if lead else []
-        for pk, prepared in zip(self.section_ids, self.source.sections, strict=True):
-            found += [(pk, fields) for fields in prepared.references]
-        return found
-
-    def index_rows(self):
-        return [
-            (pk, self.article.pk, self.article.title, prepared.heading, prepared.text)
-            for pk, prepared in zip(self.section_ids, self.source.sections, strict=True)
-        ]
-
-    def result(self, action):
-        return ImportResult(
-            self.source.filename,
-            action,
-            self.source.title,
-            self.article,
-            len(self.sections),
-            tags=sorted({name for names in self.section_tags for name in names}),
-        )
-
-
-# --- Rows, written with few statements -----------------------------------------------
-
-SECTION_FIELDS = (
-    "article",
-    "position",
-    "level",
-    "heading",
-    "anchor",
-    "body",
-    "body_html",
-    "word_count",
-)
-
-
-def _insert(model, fields, rows, *, returning=False):
-    """
-    Insert rows (tuples of plain values for ``fields``) into ``model``'s table:
-    no model instances, no signals, the fewest statements. With ``returning``,
-    the new ids, in the order of the rows.
-    """
-    if not rows:
-        return []
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(model._meta.get_field(name).column) for name in fields
-    )
-    values = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        if not returning:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {values}", rows)
-            return []
-        ids = []
-        size = max(1, (connection.features.max_query_params or 20000) // len(fields))
-        pk = connection.ops.quote_name(model._meta.pk.column)
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            # Rows come back in the order they were written, as bulk_create relies on.
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))} "
-                f"RETURNING {pk}",
-                [value for row in chunk for value in row],
-            )
-            ids += [row[0] for row in cursor.fetchall()]
-        return ids
-
-
-def _write_sections(contents):
-    rows = [(content.article.pk, *section) for content in contents for section in content.sections]
-    ids = iter(_insert(Section, SECTION_FIELDS, rows, returning=True))
-    for content in contents:
-        content.section_ids = [next(ids) for _ in content.sections]
-
-
-def _write_tags(contents, tags):
-    tag_ids = {name: tag.pk for name, tag in tags.items()}
-    _insert(
-        TaggedSection,
-        ("content_object", "tag"),
-        [
-            (pk, tag_ids[name])
-            for content in contents
-            for pk, names in zip(content.section_ids, content.section_tags, strict=True)
-            for name in names
-        ],
-    )
-    _insert(
-        TaggedArticle,
-        ("content_object", "tag"),
-        [
-            (content.article.pk, tag_ids[name])
-            for content in contents
-            for name in content.article_tags
-        ],
-    )
-
-
-def _write_articles(articles):
-    """Insert new articles (their fields filled as save() would fill them), setting their ids."""
-    fields = [field for field in Article._meta.concrete_fields if not field.primary_key]
-    rows = [tuple(_db_value(field, article) for field in fields) for article in articles]
-    ids = _insert(Article, [field.name for field in fields], rows, returning=True)
-    for article, pk in zip(articles, ids, strict=True):
-        article.pk = pk
-        article._state.adding = False
-        article._state.db = connection.alias
-
-
-def _db_value(field, instance):
-    """What an INSERT of ``instance`` stores in ``field`` (auto_now and all)."""
-    value = field.pre_save(instance, add=True)
-    if value is None or type(value) in (str, int):
-        return value  # what get_db_prep_save would give back, at a fraction of the cost
-    return field.get_db_prep_save(value, connection)
-
-
-def _write_references(contents, *, lead):
-    """The cross-references of new passages, pointed at the articles they name."""
-    articles = [content.article for content in contents]
-    references = [
-        (step, content.article.pk, section_id, fields)
-        for step, content in enumerate(contents)
-        for section_id, fields in content.references(lead=lead)
-    ]
-    targets = _targets_in_order(
-        [(step, fields[4], fields[5]) for step, _, _, fields in references], articles
-    )
-    _insert(
-        CrossReference,
-        ("source_article", "source_section", *REFERENCE_FIELDS, "target"),
-        [
-            (article_id, section_id, *fields, target)
-            for (_, article_id, section_id, fields), target in zip(references, targets, strict=True)
-        ],
+def _result(write, action):
+    return ImportResult(
+        filename=write.source.filename,
+        action=action,
+        title=write.source.title,
+        article=write.article,
+        sections=len(write.sections),
+        tags=sorted({name for names in write.tags.sections for name in names}),
     )
 
 
@@ -543,155 +279,3 @@ class _ExistingArticles:
 
     def find(self, source):
         return self.by_file.get(source.filename) or self.by_key.get(source.title_key)
-
-
-# --- Tags ----------------------------------------------------------------------------
-
-
-def _keep_shared_tags(sources, exclude_article=None):
-    """
-    (article tags, section tags) kept for each source, in order: a topic to
-    follow needs two passages, here or elsewhere on the site — including the
-    passages of the sources before it.
-    """
-    names = {name for source in sources for section in source.sections for name in section.tags}
-    elsewhere = TaggedSection.objects.filter(tag=OuterRef("pk"))
-    if exclude_article is not None:
-        elsewhere = elsewhere.exclude(content_object__article=exclude_article)
-    # Whether each tag is on some other passage already: one index probe per
-    # tag, not a read of every passage carrying it (that grew with the site).
-    on_site = set(
-        Tag.objects.filter(name__in=names).filter(Exists(elsewhere)).values_list("name", flat=True)
-    )
-    kept = []
-    for source in sources:
-        counts = {}
-        for section in source.sections:
-            for name in section.tags:
-                counts[name] = counts.get(name, 0) + 1
-        keep = {name for name, n in counts.items() if n + (name in on_site) >= 2}
-        section_tags = [
-            [name for name in section.tags if name in keep] for section in source.sections
-        ]
-        kept.append(([name for name in source.tags if name in keep], section_tags))
-        on_site.update(name for names in section_tags for name in names)
-    return kept
-
-
-def _tags_named(kept):
-    """Tags by name, creating the missing ones (with unique slugs) in the order files need them."""
-    wanted = [
-        {name for names in section_tags for name in names} | set(article_tags)
-        for article_tags, section_tags in kept
-    ]
-    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=set().union(*wanted))}
-    for names in wanted:
-        for name in sorted(names - set(tags)):
-            # The names are the vocabulary's, checked when it was read; checked
-            # here again because this is where the import makes tags.
-            tag = Tag(name=clean_tag_name(name))
-            tag.save()  # taggit's save makes a unique slug
-            tags[name] = tag
-    return tags
-
-
-# --- Slugs ---------------------------------------------------------------------------
-
-
-def _unique_slugs(bases):
-    """
-    Slugs for new articles, each unique among the site's and the ones before
-    it: ``base``, else ``base-2``, ``base-3``… as ``unique_slug`` would choose.
-    """
-    candidates = {base: (base, f"{base}-2") for base in bases}
-    taken = set(
-        Article.objects.filter(
-            slug__in={slug for names in candidates.values() for slug in names}
-        ).values_list("slug", flat=True)
-    )
-    slugs = []
-    for base in bases:
-        slug = next((name for name in candidates[base] if name not in taken), None)
-        if slug is None:  # both taken (rare): read every slug that starts with it
-            taken |= set(
-                Article.objects.filter(slug__startswith=base).values_list("slug", flat=True)
-            )
-            slug = first_free(base, taken)
-        taken.add(slug)
-        slugs.append(slug)
-    return slugs
-
-
-# --- Cross-references ---------------------------------------------------------------
-
-
-def _resolve_references_to(articles):
-    """
-    Point the site's unresolved references at the new articles that name them
-    (by title or slug): the first of them in import order, as saving them one
-    after another would.
-    """
-    order = {}
-    for step, article in enumerate(articles):
-        order.setdefault(("key", article.title_key), (step, article.pk))
-        order.setdefault(("slug", article.slug), (step, article.pk))
-    waiting = CrossReference.objects.filter(target__isnull=True).filter(
-        Q(target_key__in={a.title_key for a in articles})
-        | Q(target_slug__in={a.slug for a in articles})
-    )
-    targets = []
-    for pk, key, slug in waiting.values_list("pk", "target_key", "target_slug"):
-        found = [order[name] for name in (("key", key), ("slug", slug)) if name in order]
-        targets.append((min(found)[1], pk))
-    if targets:
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {quote(CrossReference._meta.db_table)} "
-                f"SET {quote(CrossReference._meta.get_field('target').column)} = %s "
-                f"WHERE {quote(CrossReference._meta.pk.column)} = %s",
-                targets,
-            )
-
-
-def _targets_in_order(references, articles):
-    """
-    The article each new reference points at: ``references`` as (step, target
-    key, target slug), ``articles`` the batch's new ones in order (step 0, 1…).
-
-    As when the files are imported one by one: a reference written at step
-    ``n`` points at the article its title names (else its slug names) among
-    those that exist by then; failing both, at the first later article that
-    names it either way.
-    """
-    if not references:
-        return []
-    by_key, by_slug = {}, {}
-    named = Article.objects.filter(
-        Q(title_key__in={key for _, key, _ in references})
-        | Q(slug__in={slug for _, _, slug in references})
-    )
-    for pk, key, slug in named.values_list("pk", "title_key", "slug"):
-        by_key[key] = by_slug[slug] = pk  # both unique
-    step_of = {article.pk: step for step, article in enumerate(articles)}
-    targets = []
-    for step, key, slug in references:
-        candidates = [pk for pk in (by_key.get(key), by_slug.get(slug)) if pk is not None]
-        existing = [pk for pk in candidates if step_of.get(pk, -1) <= step]
-        if existing:
-            targets.append(existing[0])
-        elif candidates:
-            targets.append(min(candidates, key=step_of.__getitem__))
-        else:
-            targets.append(None)
-    return targets
-
-
-# --- Search and history ------------------------------------------------------------
-
-
-def _record_revision(articles):
-    # The admin's upload imports inside a revision: record what was imported.
-    if reversion.is_active():
-        for article in articles:
-            reversion.add_to_revision(article)

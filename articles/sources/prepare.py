@@ -1,9 +1,9 @@
 """
 The pure half of an import: a source file's bytes → everything the import
-service writes that does not depend on the database (the outline rendered to
-Markdown and sanitized HTML, word counts, indexed text, references, suggested
-tags). No database, so it can run in worker processes beside the one that
-writes; ``prepared_in_order`` does that for a large import.
+service writes that does not depend on the database (the outline written as
+Markdown and rendered as a save renders it, indexed text, references,
+suggested tags). No database, so it can run in worker processes beside the
+one that writes; ``prepared_in_order`` does that for a large import.
 """
 
 import hashlib
@@ -11,13 +11,12 @@ import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
+from ..content.reference_syntax import normalize_title
 from ..content.references import reference_fields
-from ..content.rendering import normalize_title, plain_text, render_markdown
-from ..models import slug_base
+from ..models import RenderedBody, render_body
 from ..search import indexable
 from .markdown_writer import blocks_to_markdown
 from .outline import SourceError
@@ -38,11 +37,9 @@ class PreparedSection:
     heading: str
     level: int
     body: str  # Markdown, as stored
-    body_html: str
-    word_count: int
+    rendered: RenderedBody  # as Section.prepare() would render the body
     text: str  # what the search index holds
-    anchor_base: str  # the heading's slug, before it is made unique in the article
-    references: list  # REFERENCE_FIELDS of the body's cross-references
+    references: list  # reference_fields() of the body's cross-references
     tags: list  # suggested topic names, before the "two passages" rule
 
 
@@ -51,12 +48,11 @@ class PreparedSource:
     filename: str
     digest: str
     title: str
-    title_key: str
-    slug: str  # the title's slug, before it is made unique
-    summary: str
-    summary_html: str
-    summary_text: str
-    references: list  # REFERENCE_FIELDS of the summary's cross-references
+    title_key: str  # what an existing article of the same title is found by
+    summary: str  # the lead, in Markdown
+    rendered_summary: RenderedBody  # as Article.prepare() would render the lead
+    summary_text: str  # what the search index holds
+    references: list  # reference_fields() of the lead's cross-references
     tags: list  # suggested article topics, before the "two passages" rule
     sections: list  # PreparedSection
 
@@ -96,68 +92,41 @@ def prepare_source(data, filename):
         zip(outline.sections, section_tags, strict=True)
     ):
         body = blocks_to_markdown(outline_section.blocks)
-        body_html = render_markdown(body)
-        text = plain_text(body_html)
-        heading = " ".join(outline_section.heading.split())
+        rendered = render_body(body)
         sections.append(
             PreparedSection(
-                heading=heading,
+                heading=" ".join(outline_section.heading.split()),
                 level=outline_section.level,
                 body=body,
-                body_html=body_html,
-                # As Section.prepare counts them (a test keeps the two equal).
-                word_count=len(text.split()),
-                text=indexable(text),
-                anchor_base=_anchor_base(heading),
+                rendered=rendered,
+                text=indexable(rendered.text),
                 references=_references(body, position),
                 tags=tags,
             )
         )
     title = " ".join(outline.title.split())
     summary = blocks_to_markdown(outline.lead)
-    # What Article.save() stores (the lead is rendered from its Markdown, as it always was).
-    summary_html = render_markdown(summary)
+    rendered_summary = render_body(summary)
     return PreparedSource(
         filename=filename,
         digest=source_digest(data),
         title=title,
         title_key=normalize_title(title),
-        slug=slug_base(title),
         summary=summary,
-        summary_html=summary_html,
-        summary_text=indexable(plain_text(summary_html)),
+        rendered_summary=rendered_summary,
+        summary_text=indexable(rendered_summary.text),
         references=_references(summary, None),
         tags=article_tags,
         sections=sections,
     )
 
 
-# What a passage's cross-references are, before they know their article and section.
-REFERENCE_FIELDS = (
-    "position",
-    "kind",
-    "target_title",
-    "target_heading",
-    "target_key",
-    "target_slug",
-)
-
-
 def _references(markdown, position):
-    """REFERENCE_FIELDS of a passage's cross-references (``position``: its section's, or None)."""
+    """reference_fields() of a passage (``position``: its section's, or None for the lead)."""
     # Most passages name no other article: skip reading them line by line.
     if "[[" not in markdown:
         return []
-    return [
-        tuple(fields[name] for name in REFERENCE_FIELDS)
-        for fields in reference_fields(markdown, section_position=position)
-    ]
-
-
-@lru_cache(maxsize=4096)
-def _anchor_base(heading):
-    # Headings recur (Introduction, Conclusion…) and slugify is not cheap.
-    return slug_base(heading)
+    return reference_fields(markdown, section_position=position)
 
 
 def prepare_file(path):
