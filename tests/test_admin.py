@@ -131,6 +131,7 @@ def test_admin_pages_run_a_fixed_number_of_queries(editor):
         for _ in range(2):
             client.post(change_url(article), form_data(client.get(change_url(article))))
         pages = {
+            "dashboard": reverse("admin:index"),
             "changelist": reverse("admin:articles_article_changelist"),
             "changelist search": reverse("admin:articles_article_changelist") + "?q=text",
             "change form": change_url(article),

@@ -24,6 +24,7 @@ def configure(site):
     site.site_header = SITE_NAME
     site.site_title = SITE_NAME
     site.index_title = "Dashboard"
+    site.index_template = "admin/dashboard.html"
     # The dashboard links every page an editor uses; the side bar would take
     # a fifth of the width from the article list.
     site.enable_nav_sidebar = False
