@@ -124,4 +124,5 @@ def test_article_page_stays_within_its_budget(client, db, django_assert_max_num_
     assert "Referenced by" in page and f'href="{articles[3].get_absolute_url()}"' in page
     assert "Related passages" in page
     assert 'rel="prev"' in page and 'rel="next"' in page
-    assert "(not yet published)" in page
+    # A reference to an article never written reads as the sentence's own text.
+    assert "<p>Never written is cited.</p>" in page

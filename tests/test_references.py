@@ -92,10 +92,11 @@ def test_see_also_lines_and_inline_references_are_told_apart():
     ]
 
 
-def test_a_draft_titled_as_a_reference_is_its_target_but_the_page_shows_a_note(read):
+def test_a_draft_titled_as_a_reference_is_its_target_but_the_page_shows_plain_text(read):
     article = make_article("Citing", summary="Read [[Pending]].")
     draft = make_article("Pending", status=Article.Status.DRAFT)
     assert CrossReference.objects.get(source_article=article).target == draft
     page = read(article.get_absolute_url()).content.decode()
-    assert 'Pending <span class="xref-note">(not yet published)</span>' in page
+    assert "<p>Read Pending.</p>" in page
+    assert "(not yet published)" not in page and draft.get_absolute_url() not in page
     assert render_markdown("Read [[Pending]].") == article.summary_html

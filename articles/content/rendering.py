@@ -6,8 +6,9 @@ are cross-references: an inline rule of the Markdown parse turns each into a
 marker, an ``<a>`` carrying the normalised title in ``data-key``, and the
 sanitizer sees the final HTML. Whether the target is public can change
 without this section being saved, so ``resolve_reference_markers`` turns the
-markers into real links (or an honest "not yet published" note) at display
-time, reading the stored HTML with an HTML parser.
+markers into real links (or, for a title that names no public article, its
+plain text, or an editor's "not yet published" note) at display time,
+reading the stored HTML with an HTML parser.
 """
 
 import html
@@ -261,13 +262,14 @@ def _rewrite_markers(rendered, replace):
     return _MarkerRewriter(replace).rewrite(rendered)
 
 
-def resolve_reference_markers(rendered, targets):
+def resolve_reference_markers(rendered, targets, *, mark_missing=True):
     """
     Replace cross-reference markers with links to published targets.
 
     ``targets`` maps a normalised title to the public URL of the article it
-    names; a title missing from it is shown as plain text, marked as not yet
-    published (never a dead link).
+    names; a title missing from it is never a dead link: it is shown marked
+    as not yet published (what an editor's preview shows), or, without
+    ``mark_missing``, as the plain text of the sentence (what readers see).
     """
 
     def replace(key, anchor, label):
@@ -275,6 +277,8 @@ def resolve_reference_markers(rendered, targets):
         if url:
             href = f"{url}#{anchor}" if anchor else url
             return f'<a class="xref" href="{html.escape(href)}">{label}</a>'
+        if not mark_missing:
+            return label
         return (
             f'<span class="xref xref-unpublished">{label}'
             ' <span class="xref-note">(not yet published)</span></span>'

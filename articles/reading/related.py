@@ -1,6 +1,7 @@
 """
 Related passages: beside each passage of an article, passages of other
-published articles on the same topics, the ones sharing most tags first.
+published articles on the same topics, the ones sharing most tags first;
+and "Further reading", the same passages ranked across the whole article.
 """
 
 import heapq
@@ -21,6 +22,11 @@ RELATED_PASSAGES_PER_SECTION = 3
 # Candidates looked at per tag of a passage: every passage of a rarer tag, the
 # newest of a common one. Bounds the work whatever the size of the corpus.
 RELATED_CANDIDATES_PER_TAG = 100
+# "Further reading" at the end of an article: so many passages, and no more
+# than so many from any one article, so that one prolific neighbour does not
+# fill it.
+FURTHER_READING = 6
+FURTHER_READING_PER_ARTICLE = 3
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,42 @@ class RelatedPassage:
     heading: str
     url: str
     shared_tags: int
+
+
+@dataclass(frozen=True)
+class FurtherReading:
+    """A passage related to several of an article's passages."""
+
+    passage: RelatedPassage
+    related_to: int  # passages of this article listing it
+    shared_tags: int  # the tags it shares with them, summed
+
+
+def further_reading(
+    passages_by_section, *, limit=FURTHER_READING, per_article=FURTHER_READING_PER_ARTICLE
+):
+    """
+    The related passages of a whole article (``related_passages``' answer),
+    ranked across it: listed beside the most of its passages first, then
+    sharing the most tags with them, then in the order first met (reading
+    order). Up to ``limit``, and ``per_article`` from any one article.
+    """
+    seen = {}  # url -> [passage, sections listing it, tags shared]
+    for passages in passages_by_section.values():
+        for passage in passages:
+            entry = seen.setdefault(passage.url, [passage, 0, 0])
+            entry[1] += 1
+            entry[2] += passage.shared_tags
+    ranked = sorted(enumerate(seen.values()), key=lambda item: (-item[1][1], -item[1][2], item[0]))
+    chosen, per_source = [], Counter()
+    for _, (passage, related_to, shared_tags) in ranked:
+        if per_source[passage.article_title] >= per_article:
+            continue
+        per_source[passage.article_title] += 1
+        chosen.append(FurtherReading(passage, related_to, shared_tags))
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECTION):

@@ -143,12 +143,19 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     # Each tag's address once: the same tags recur in many passages.
     slugs = {tag.slug for tag in chain(article_tags, *(section.tag_list for section in sections))}
     tag_urls = {slug: reverse("articles:tag", kwargs={"slug": slug}) for slug in slugs}
+    # Readers meet a reference to an article not public yet as plain text;
+    # editors previewing a draft see it marked.
+    mark_missing = preview_banner is not None
+
+    def for_reading(rendered):
+        # Sanitized when saved; resolving only adds links we build.
+        return mark_safe(resolve_reference_markers(rendered, targets, mark_missing=mark_missing))
+
     for section in sections:
-        # body_html was sanitized when saved; resolving only adds links we build.
-        section.body_for_reading = mark_safe(resolve_reference_markers(section.body_html, targets))
+        section.body_for_reading = for_reading(section.body_html)
         section.topics = topics(section.tag_list, tag_urls)
         section.related_passages = passages.get(section.pk, [])
-    lead = mark_safe(resolve_reference_markers(article.summary_html, targets))
+    lead = for_reading(article.summary_html)
     previous, following = selectors.neighbours(article)
     return render(
         request,
@@ -160,6 +167,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
             "topics": topics(article_tags, tag_urls),
             "sections": sections,
             "contents": table_of_contents(sections),
+            "further_reading": related.further_reading(passages),
             "referenced_by": list(selectors.referenced_by(article)),
             "previous_article": previous,
             "next_article": following,

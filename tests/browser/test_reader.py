@@ -36,9 +36,15 @@ def expect_landed_on(page, *, slug, anchor, heading):
 
 
 def related_passages(page, heading):
-    """The links under "Related passages" in the passage that ``heading`` opens."""
+    """
+    The links under "Related passages" in the passage that ``heading`` opens,
+    once the reader has opened the passage's line of notes (closed at first,
+    so that the text runs on from passage to passage).
+    """
     passage = page.locator("section").filter(has=heading).last
     related = passage.locator("div, aside, nav, section").filter(has_text="Related passages").last
+    expect(related).to_be_hidden()
+    passage.get_by_text(re.compile(r"^\d+ related passages?\b")).click()
     expect(related).to_be_visible()
     return related.get_by_role("link")
 
