@@ -3,10 +3,16 @@ Full-text search with the database's own engine: FTS5 on SQLite
 (``sqlite.py``), weighted tsvectors with GIN indexes on PostgreSQL
 (``postgresql.py``); ``indexing.py`` keeps the index right on every save.
 
-User input never reaches an engine's query syntax unchecked. On SQLite each
-word becomes a quoted FTS5 string, the last one a prefix while it is not a
-whole word of the index (still being typed); on PostgreSQL the text goes
-through ``websearch_to_tsquery``, which accepts anything. Snippets are
+User input never reaches an engine's query syntax unchecked: the query's
+words (letters and digits) and the forms they may take (``text.requirements``:
+"peace-keeping" or "peace keeping" also as "peacekeeping") are written into
+the engine's syntax by its backend, on SQLite each form a quoted FTS5 string,
+the last word a prefix while it is not a whole word of the index (still being
+typed), on PostgreSQL each word a quoted lexeme for ``to_tsquery``. Both
+engines stem English (FTS5's porter tokenizer, PostgreSQL's ``english``
+configuration), so "exercise" finds "exercises" and the reverse. A search that
+finds nothing, or very little, may come with a correction from the index's
+vocabulary ("Did you mean …", ``suggest.py``). Snippets are
 highlighted with private-use sentinel characters, then the whole snippet is
 escaped and only the sentinels become ``<mark>`` tags (``text.py``), so
 document text cannot inject markup.
@@ -30,7 +36,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from . import backends
+from . import backends, suggest
 from .indexing import (
     clear_index,
     index_article,
@@ -43,7 +49,14 @@ from .indexing import (
     unindex_article,
     unindex_section,
 )
-from .text import MAX_QUERY_LENGTH, clean_query, highlight, indexable, is_shortened, words
+from .text import (
+    MAX_QUERY_LENGTH,
+    clean_query,
+    highlight,
+    indexable,
+    is_shortened,
+    requirements,
+)
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -94,6 +107,8 @@ class SearchResults:
     total_is_capped: bool = False
     # True when the query was longer than MAX_QUERY_LENGTH: only its beginning was searched.
     shortened: bool = False
+    # A corrected query that finds more, when this one found little ("Did you mean …"), or "".
+    suggestion: str = ""
 
     @property
     def has_next(self):
@@ -117,7 +132,9 @@ def search(query, *, page=1, per_page=None):
     Never raises on user input; an empty query, or one without a single word
     in it, returns empty results without touching the database. On SQLite
     two statements (is the last word a whole word? then the count and the
-    page together); an out-of-range page is clamped, at one more.
+    page together); an out-of-range page is clamped, at one more. Fewer
+    than ``suggest.SUGGEST_BELOW`` matches and a correction is looked for,
+    in two or three statements more.
 
     ``total`` counts up to ``RESULT_CAP``; when more match, ``total`` is the
     cap, ``total_is_capped`` is set and pages run up to the cap.
@@ -132,12 +149,12 @@ def search(query, *, page=1, per_page=None):
     )
     page = _bounded_int(page, default=1, low=1)
     backend = backends.current()
-    terms = words(cleaned)
-    if backend is None or not terms:
+    required = requirements(cleaned)
+    if backend is None or not required:
         return SearchResults(query=cleaned, shortened=shortened)
 
     with connection.cursor() as cursor:
-        expression = backend.expression(cursor, cleaned, terms)
+        expression = backend.expression(cursor, required)
 
         def matches_on(number):
             return backend.find(
@@ -157,6 +174,9 @@ def search(query, *, page=1, per_page=None):
             # Out of range: show the last page (a second statement, only then).
             page = num_pages
             _total, matches = matches_on(page)
+        suggestion = ""
+        if total < suggest.SUGGEST_BELOW:
+            suggestion = suggest.suggestion(cursor, backend, cleaned, total)
     # The ranking runs past the cap; the last page stops at it.
     matches = matches[: max(0, total - (page - 1) * per_page)]
     return SearchResults(
@@ -167,6 +187,7 @@ def search(query, *, page=1, per_page=None):
         num_pages=num_pages,
         total_is_capped=capped,
         shortened=shortened,
+        suggestion=suggestion,
     )
 
 

@@ -23,7 +23,9 @@ def index_article(article):
     """(Re)index an article's own entry, and the title its sections' entries carry."""
     backend = backends.current()
     if backend is not None and article.pk is not None:
-        entry = IndexEntry.for_article(article.pk, summary=indexed_text(article.summary_html))
+        entry = IndexEntry.for_article(
+            article.pk, title=article.title, summary=indexed_text(article.summary_html)
+        )
         with connection.cursor() as cursor:
             backend.write(cursor, [entry])
             backend.retitle(cursor, article.pk, article.title)
@@ -52,10 +54,13 @@ def index_new(*, articles=(), sections=()):
     """
     Index articles and sections just created in bulk (an import), from the
     indexed texts it has already made: ``articles`` as (id, title, summary),
-    ``sections`` as (id, article id, article title, heading, body). The titles
-    are not needed: each entry's title is read from its article's row.
+    ``sections`` as (id, article id, article title, heading, body). Each
+    entry's title is read from its article's row; an article's own entry
+    takes its compounds and vocabulary from the title given.
     """
-    entries = [IndexEntry.for_article(pk, summary=summary) for pk, _title, summary in articles]
+    entries = [
+        IndexEntry.for_article(pk, title=title, summary=summary) for pk, title, summary in articles
+    ]
     entries += [
         IndexEntry.for_section(pk, article_id=article_id, heading=heading, body=body)
         for pk, article_id, _title, heading, body in sections
@@ -89,17 +94,17 @@ def unindex_section(section):
 
 def rebuild_index(*, batch_size=2000):
     """
-    Empty the index and fill it again from every article and section, in one
-    transaction (searches see the old index until it commits). Returns
-    (articles, sections) indexed.
+    Empty the index and its vocabulary and fill them again from every article
+    and section, in one transaction (searches see the old index until it
+    commits). Returns (articles, sections) indexed.
     """
     backend = backends.current()
     if backend is None:
         return 0, 0
     articles = (
-        IndexEntry.for_article(pk, summary=indexed_text(summary_html))
-        for pk, summary_html in Article.objects.order_by("pk")
-        .values_list("pk", "summary_html")
+        IndexEntry.for_article(pk, title=title, summary=indexed_text(summary_html))
+        for pk, title, summary_html in Article.objects.order_by("pk")
+        .values_list("pk", "title", "summary_html")
         .iterator(chunk_size=batch_size)
     )
     sections = (

@@ -1,31 +1,38 @@
 """
-Search on PostgreSQL (migration 0002): one table of entries with two generated
-tsvectors, each with a GIN index: the whole entry, weighted (A title and
-heading, B lead, C body), and its title and heading alone.
+Search on PostgreSQL (migrations 0002 and 0008): one table of entries with two
+generated tsvectors in the ``english`` configuration (stemmed), each with a GIN
+index: the whole entry, weighted (A title and heading, B lead, C body, D its
+compounds written as one word), and its title and heading alone. The
+vocabulary, ``TERMS``, has a trigram index (pg_trgm): the words near a
+misspelling are those that share most of its trigrams.
 
 Raw SQL is used where the ORM has no words for it: the entries table has no
 model, and the page ranks, cuts and highlights in one statement
-(``websearch_to_tsquery``, ``ts_rank_cd``, ``ts_headline``).
+(``to_tsquery``, ``ts_rank_cd``, ``ts_headline``).
 """
 
 from django.db import transaction
 
 from ..models import Article, Section
-from .rows import INDEX_TABLE, read_page
+from .rows import INDEX_TABLE, TERMS_TABLE, read_page, vocabulary_of
 from .text import MARK_END, MARK_START
 
 INDEX = INDEX_TABLE
+TERMS = TERMS_TABLE
 ARTICLES = Article._meta.db_table
 SECTIONS = Section._meta.db_table
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
-# websearch_to_tsquery accepts anything a reader types. It is written out in
-# each part of the page's statement, not shared through a CTE, so that the
-# planner sees how common the words are: for common words it walks the primary
-# key backwards and stops at the LIMIT, for rare ones it takes the GIN index.
-QUERY = "websearch_to_tsquery('english', %s)"
+# The query is built from the reader's words alone (``render``), so to_tsquery
+# sees no operator it did not write. It is written out in each part of the
+# page's statement, not shared through a CTE, so that the planner sees how
+# common the words are: for common words it walks the primary key backwards
+# and stops at the LIMIT, for rare ones it takes the GIN index.
+QUERY = "to_tsquery('english', %s)"
+# Vocabulary words compared per word to correct: the most alike in trigrams.
+NEAR_TERMS = 50
 # Entries as readers may see them: the article published and, for a section's
 # entry, the section still there (probed per entry, never hashed whole).
 VISIBLE = (
@@ -37,12 +44,24 @@ VISIBLE = (
 # --- Searching -------------------------------------------------------------------------
 
 
-def expression(cursor, cleaned, terms):
-    """The query as typed (cleaned): websearch_to_tsquery parses it."""
-    return cleaned
+def expression(cursor, required):
+    """The to_tsquery text for ``required`` (text.requirements); no prefixes here."""
+    return render(required)
 
 
-def find(cursor, cleaned, *, limit, offset, cap, candidates):
+def render(required, *, prefix=False):
+    """
+    ``required`` as to_tsquery text: each word a quoted lexeme (letters and
+    digits only, so nothing in it is an operator), a phrase's words joined by
+    ``<->``, forms by ``|``, requirements by ``&``. ``prefix`` is SQLite's.
+    """
+    return " & ".join(
+        "(" + " | ".join(" <-> ".join(f"'{word}'" for word in form.words) for form in forms) + ")"
+        for forms in required
+    )
+
+
+def find(cursor, query, *, limit, offset, cap, candidates):
     """
     (matches counted up to ``cap`` + 1, the page's Matches), in one statement.
 
@@ -89,12 +108,12 @@ def find(cursor, cleaned, *, limit, offset, cap, candidates):
         "hit.position NULLS FIRST, hit.section_id"
     )
     params = [
-        *(*published_params, cleaned, cleaned, candidates),
-        *(*published_params, cleaned, cap + 1),
-        cleaned,
+        *(*published_params, query, query, candidates),
+        *(*published_params, query, cap + 1),
+        query,
         limit,
         offset,
-        *(cleaned, HEADLINE_OPTIONS),
+        *(query, HEADLINE_OPTIONS),
     ]
     with transaction.atomic():
         # For words of middling frequency the planner prefers a parallel scan
@@ -105,6 +124,41 @@ def find(cursor, cleaned, *, limit, offset, cap, candidates):
         return read_page(cursor)
 
 
+def counts(cursor, queries, *, up_to):
+    """How many published entries each to_tsquery text of ``queries`` finds, each up to ``up_to``."""
+    published_sql, published_params = (
+        Article.objects.published().order_by().values("pk").query.sql_with_params()
+    )
+    count = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {VISIBLE.format(published=published_sql)} "
+        f"AND i.document @@ {QUERY} LIMIT %s) AS m)"
+    )
+    cursor.execute(
+        "SELECT " + ", ".join([count] * len(queries)),
+        [param for query in queries for param in (*published_params, query, up_to)],
+    )
+    return list(cursor.fetchone())
+
+
+def similar_terms(cursor, words, *, spread):
+    """
+    For each of ``words``, the NEAR_TERMS words of the vocabulary most alike
+    in trigrams (pg_trgm's ``%``, through the trigram index) and within
+    ``spread`` of its length, in one statement.
+    """
+    cursor.execute(
+        "SELECT w.word, t.term FROM unnest(%s::text[]) AS w(word) CROSS JOIN LATERAL ("
+        f"  SELECT term FROM {TERMS} WHERE term %% w.word "
+        "  AND length(term) BETWEEN length(w.word) - %s AND length(w.word) + %s "
+        "  ORDER BY similarity(term, w.word) DESC, term LIMIT %s) AS t",
+        [list(words), spread, spread, NEAR_TERMS],
+    )
+    found = {word: [] for word in words}
+    for word, term in cursor.fetchall():
+        found[word].append(term)
+    return found
+
+
 # --- Writing ---------------------------------------------------------------------------
 
 
@@ -112,11 +166,13 @@ def write(cursor, entries):
     """Add or replace ``entries``; each one's title is read from its article's row."""
     # ON CONFLICT: an entry left under a reused id (after a flush) gives way.
     cursor.executemany(
-        f"INSERT INTO {INDEX} (id, article_id, section_id, title, heading, summary, body) "
-        f"SELECT %s, a.id, %s, a.title, %s, %s, %s FROM {ARTICLES} a WHERE a.id = %s "
+        f"INSERT INTO {INDEX} "
+        "(id, article_id, section_id, title, heading, summary, body, variants) "
+        f"SELECT %s, a.id, %s, a.title, %s, %s, %s, %s FROM {ARTICLES} a WHERE a.id = %s "
         "ON CONFLICT (id) DO UPDATE SET article_id = EXCLUDED.article_id, "
         "section_id = EXCLUDED.section_id, title = EXCLUDED.title, "
-        "heading = EXCLUDED.heading, summary = EXCLUDED.summary, body = EXCLUDED.body",
+        "heading = EXCLUDED.heading, summary = EXCLUDED.summary, body = EXCLUDED.body, "
+        "variants = EXCLUDED.variants",
         [
             (
                 entry.key,
@@ -124,10 +180,24 @@ def write(cursor, entries):
                 entry.heading,
                 entry.summary,
                 entry.body,
+                entry.variants,
                 entry.article_id,
             )
             for entry in entries
         ],
+    )
+    add_terms(cursor, vocabulary_of(entries))
+
+
+def add_terms(cursor, terms):
+    """
+    Add words to the vocabulary, in one statement. Words are never taken out
+    as texts change (a rebuild does that): every suggestion is checked against
+    the published entries before a reader sees it.
+    """
+    cursor.execute(
+        f"INSERT INTO {TERMS} (term) SELECT unnest(%s::text[]) ON CONFLICT (term) DO NOTHING",
+        [list(terms)],
     )
 
 
@@ -150,11 +220,12 @@ def delete_section(cursor, section_id):
 
 def clear(cursor):
     cursor.execute(f"DELETE FROM {INDEX}")
+    cursor.execute(f"DELETE FROM {TERMS}")
 
 
 def refresh_statistics(cursor):
     """Fresh word statistics: they decide whether a search walks the newest entries or the GIN index."""
-    cursor.execute(f"ANALYZE {INDEX}")
+    cursor.execute(f"ANALYZE {INDEX}, {TERMS}")
 
 
 def size(cursor):

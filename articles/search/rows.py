@@ -7,15 +7,24 @@ hit links to ``article_url#anchor``). An entry's key is the section's id, or
 the negated article id for the article's own entry, so that a save touches
 exactly one entry. Its title is always read from the article's row as it is
 written, so it cannot drift from the stored title.
+
+Beside its texts an entry carries ``variants``, its hyphenated compounds
+written as one word (text.compounds), indexed after the body with the least
+weight, and the words it adds to the vocabulary that "Did you mean"
+corrections are drawn from (``vocabulary``).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from .text import compounds, vocabulary
+
 # The index: an FTS5 table on SQLite, a table with generated tsvectors on
 # PostgreSQL (migration 0002).
 INDEX_TABLE = "articles_search_index"
+# The vocabulary: every word of the index, as written, lower-cased (migration 0008).
+TERMS_TABLE = "articles_search_term"
 
 
 @dataclass(frozen=True)
@@ -26,14 +35,26 @@ class IndexEntry:
     heading: str
     summary: str
     body: str
+    variants: str
+    # The article's title, on the article's own entry only: for its variants
+    # and vocabulary (the index itself reads the title from the article's row).
+    title: str = ""
 
     @classmethod
-    def for_article(cls, article_id, *, summary):
-        return cls(-article_id, article_id, None, "", summary, "")
+    def for_article(cls, article_id, *, title, summary):
+        return cls(-article_id, article_id, None, "", summary, "", compounds(title, summary), title)
 
     @classmethod
     def for_section(cls, section_id, *, article_id, heading, body):
-        return cls(section_id, article_id, section_id, heading, "", body)
+        return cls(section_id, article_id, section_id, heading, "", body, compounds(heading, body))
+
+    def vocabulary(self):
+        return vocabulary(self.title, self.heading, self.summary, self.body, self.variants)
+
+
+def vocabulary_of(entries):
+    """The words that ``entries`` add to the vocabulary, sorted."""
+    return sorted(set().union(*(entry.vocabulary() for entry in entries)))
 
 
 class Match(NamedTuple):

@@ -1,17 +1,21 @@
 """
-Search on SQLite with FTS5 (migrations 0002 and 0005).
+Search on SQLite with FTS5 (migrations 0002, 0005 and 0008).
 
-Three tables: the FTS5 index of every entry's title, heading, lead and body;
+Four tables: the FTS5 index of every entry's title, heading, lead, body and
+compounds written as one word, stemmed (porter over unicode61, diacritics folded);
 ``HEADINGS``, a small FTS5 table of each entry's title and heading alone; and
 ``ENTRIES``, an ordinary table from each entry's key to its article. Filtering
 many matches by article reads ``ENTRIES``, never the large stored text, and
 the passages ranked first are found, and scored, in ``HEADINGS``: in the full
 index a common word would walk past every passage that merely mentions it.
+``TERMS`` is the vocabulary, each word keyed by its length, so that the words
+near a misspelling in length and first letter are a few ranges of its key.
 
 Raw SQL is used where the ORM has no words for it: ``MATCH``, ``snippet()``,
 ``bm25()`` and the FTS5 tables themselves, which have no model.
 """
 
+import json
 from datetime import UTC
 
 from django.conf import settings
@@ -19,14 +23,18 @@ from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from ..models import Article, Section
-from .rows import INDEX_TABLE, read_page
+from .rows import INDEX_TABLE, TERMS_TABLE, read_page, vocabulary_of
 from .text import MARK_END, MARK_START
 
 INDEX = INDEX_TABLE
 HEADINGS = "articles_search_heading"
 ENTRIES = "articles_search_index_entry"
+TERMS = TERMS_TABLE
 ARTICLES = Article._meta.db_table
 SECTIONS = Section._meta.db_table
+# Vocabulary words read per word to correct: a bound on the Python comparison
+# after, far above what one first letter and five lengths hold in practice.
+NEAR_TERMS = 5000
 # bm25 weights, in HEADINGS' column order: title, heading.
 RANK = f"bm25({HEADINGS}, 8.0, 6.0)"
 
@@ -34,15 +42,30 @@ RANK = f"bm25({HEADINGS}, 8.0, 6.0)"
 # --- Searching -------------------------------------------------------------------------
 
 
-def expression(cursor, cleaned, terms):
-    """The FTS5 query for ``terms``: every word, each a quoted string."""
-    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
+def expression(cursor, required):
+    """
+    The FTS5 query for ``required`` (text.requirements): every requirement,
+    each of its forms a quoted string (a phrase if several words).
+    """
     # A word still being typed ("coop", "peacekee") matches as a prefix. A whole
     # word does not: a prefix makes FTS5 merge the postings of every word it
     # begins on each lookup, and the stemmer already matches a word's other forms.
-    if len(terms[-1]) >= 3 and not _indexed(cursor, quoted[-1]):
-        quoted[-1] += "*"
-    return " ".join(quoted)
+    last = required[-1][0].words[-1]
+    typing = len(last) >= 3 and not _indexed(cursor, _quoted((last,)))
+    return render(required, prefix=typing)
+
+
+def render(required, *, prefix=False):
+    """The FTS5 query for ``required``; with ``prefix``, the query's last word as a prefix."""
+
+    def quoted(form):
+        return _quoted(form.words) + ("*" if prefix and form.ends_query else "")
+
+    return " AND ".join("(" + " OR ".join(map(quoted, forms)) + ")" for forms in required)
+
+
+def _quoted(words):
+    return '"' + " ".join(words).replace('"', '""') + '"'
 
 
 def _indexed(cursor, word):
@@ -113,6 +136,44 @@ def find(cursor, match, *, limit, offset, cap, candidates):
     ]
 
 
+def counts(cursor, matches, *, up_to):
+    """How many published entries each FTS5 query of ``matches`` finds, each counted up to ``up_to``."""
+    published_sql, published_params = _published_article("e.article_id")
+    count = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {INDEX} CROSS JOIN {ENTRIES} AS e "
+        f"ON e.id = {INDEX}.rowid WHERE {INDEX} MATCH %s AND EXISTS ({published_sql}) LIMIT %s))"
+    )
+    cursor.execute(
+        "SELECT " + ", ".join([count] * len(matches)),
+        [param for match in matches for param in (match, *published_params, up_to)],
+    )
+    return list(cursor.fetchone())
+
+
+def similar_terms(cursor, words, *, spread):
+    """
+    For each of ``words``, the words of the vocabulary that begin with its
+    letter and are within ``spread`` of its length (a spelling is rarely
+    wrong in its first letter), at most NEAR_TERMS, in one statement.
+    """
+    near = (
+        f"SELECT %s AS word, term FROM {TERMS} WHERE length IN ({{lengths}}) "
+        "AND term >= %s AND term < %s LIMIT %s"
+    )
+    parts, params = [], []
+    for word in words:
+        lengths = range(max(1, len(word) - spread), len(word) + spread + 1)
+        parts.append(
+            "SELECT * FROM (" + near.format(lengths=", ".join(["%s"] * len(lengths))) + ")"
+        )
+        params += [word, *lengths, word[0], chr(ord(word[0]) + 1), NEAR_TERMS]
+    cursor.execute(" UNION ALL ".join(parts), params)
+    found = {word: [] for word in words}
+    for word, term in cursor.fetchall():
+        found[word].append(term)
+    return found
+
+
 def _published_article(article_id_sql):
     """
     ``Article.objects.published()`` narrowed to the article whose id is the SQL
@@ -148,10 +209,17 @@ def write(cursor, entries):
         [(entry.key, entry.article_id) for entry in entries],
     )
     cursor.executemany(
-        f"INSERT OR REPLACE INTO {INDEX} (rowid, title, heading, summary, body) "
-        f"SELECT %s, a.title, %s, %s, %s FROM {ARTICLES} a WHERE a.id = %s",
+        f"INSERT OR REPLACE INTO {INDEX} (rowid, title, heading, summary, body, variants) "
+        f"SELECT %s, a.title, %s, %s, %s, %s FROM {ARTICLES} a WHERE a.id = %s",
         [
-            (entry.key, entry.heading, entry.summary, entry.body, entry.article_id)
+            (
+                entry.key,
+                entry.heading,
+                entry.summary,
+                entry.body,
+                entry.variants,
+                entry.article_id,
+            )
             for entry in entries
         ],
     )
@@ -159,6 +227,20 @@ def write(cursor, entries):
         f"INSERT OR REPLACE INTO {HEADINGS} (rowid, title, heading) "
         f"SELECT %s, a.title, %s FROM {ARTICLES} a WHERE a.id = %s",
         [(entry.key, entry.heading, entry.article_id) for entry in entries],
+    )
+    add_terms(cursor, vocabulary_of(entries))
+
+
+def add_terms(cursor, terms):
+    """
+    Add words to the vocabulary, in one statement. Words are never taken out
+    as texts change (a rebuild does that): every suggestion is checked against
+    the published entries before a reader sees it.
+    """
+    cursor.execute(
+        f"INSERT OR IGNORE INTO {TERMS} (length, term) "
+        "SELECT length(value), value FROM json_each(%s)",
+        [json.dumps(list(terms))],
     )
 
 
@@ -189,7 +271,7 @@ def delete_section(cursor, section_id):
 
 
 def clear(cursor):
-    for table in (INDEX, HEADINGS, ENTRIES):
+    for table in (INDEX, HEADINGS, ENTRIES, TERMS):
         cursor.execute(f"DELETE FROM {table}")
 
 
