@@ -309,3 +309,35 @@ def test_a_reference_whose_title_and_slug_name_two_articles_points_as_one_at_a_t
     monkeypatch.setattr(importer, "BATCH_SIZE", 1)
     run_import(tmp_path)
     assert site() == batched
+
+
+def test_slugs_taken_on_the_site_and_in_the_batch_are_chosen_as_one_at_a_time(
+    tmp_path, monkeypatch
+):
+    for title in ["Alpha", "Alpha 3", "Beta", "Beta 2", "Beta 4"]:
+        Article.objects.create(title=title)
+    titles = ["Alpha!", "Alpha?", "Alpha 3 2", "Beta!", "Gamma", "Gamma!", "Gamma 2"]
+    for number, title in enumerate(titles):
+        text = f"{title}\n\nThe lead of {title}.\n\nA Section\n\nA passage of it.\n"
+        (tmp_path / f"{number}.txt").write_text(text, encoding="utf-8")
+
+    def slugs():
+        return dict(
+            Article.objects.filter(source_file__endswith=".txt").values_list("title", "slug")
+        )
+
+    run_import(tmp_path)
+    batched = slugs()
+    assert batched == {
+        "Alpha!": "alpha-2",
+        "Alpha?": "alpha-4",
+        "Alpha 3 2": "alpha-3-2",
+        "Beta!": "beta-3",
+        "Gamma": "gamma",
+        "Gamma!": "gamma-2",
+        "Gamma 2": "gamma-2-2",
+    }
+    Article.objects.filter(source_file__endswith=".txt").delete()
+    monkeypatch.setattr(importer, "BATCH_SIZE", 1)
+    run_import(tmp_path)
+    assert slugs() == batched

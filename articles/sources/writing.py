@@ -12,6 +12,7 @@ slug is taken by the first source that wants it, and a waiting reference
 points at the first new article that names it.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import reversion
@@ -214,17 +215,19 @@ def _index_rows(writes):
 def _slugs_in_use(sources):
     """
     The slugs that the new articles' slugs could clash with, for
-    Article.prepare() to choose as ``unique_slug`` does: ``first_free`` only
-    looks past ``base-2`` when both are taken, so every slug that starts with
-    a base is read only then.
+    Article.prepare() to choose as ``unique_slug`` does. ``first_free`` looks
+    past ``base-2`` only when both are taken, so the rest of a base's slugs
+    are read only for a base where that can happen: both taken on the site,
+    or wanted by another of these sources too.
     """
-    bases = {slug_base(source.title) for source in sources}
-    taken = set(
-        Article.objects.filter(slug__in=bases | {f"{base}-2" for base in bases}).values_list(
-            "slug", flat=True
-        )
-    )
-    crowded = [base for base in bases if {base, f"{base}-2"} <= taken]
+    bases = [slug_base(source.title) for source in sources]
+    wanted = Counter(name for base in bases for name in (base, f"{base}-2"))
+    taken = set(Article.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+    crowded = {
+        base
+        for base in bases
+        if {base, f"{base}-2"} <= taken or wanted[base] > 1 or wanted[f"{base}-2"] > 1
+    }
     if crowded:
         starts = Q()
         for base in crowded:
