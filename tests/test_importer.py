@@ -430,3 +430,16 @@ def test_vocabulary_names_are_tidied_as_an_editor_s_tags_are(db, vocabulary):
     vocabulary([{"name": "  Peace   keeping ", "phrases": ["peacekeeping"]}])
     run_import(SOURCES)
     assert list(Tag.objects.values_list("name", flat=True)) == ["Peace keeping"]
+
+
+def test_draft_imports_drafts_and_the_default_publishes_them_now(db, tmp_path):
+    shutil.copy(SOURCES / "000_468588a0e0edcab1.txt", tmp_path)
+    out, _ = run_import(tmp_path, "--draft")
+    assert "1 created" in out
+    draft = Article.objects.get()
+    assert draft.status == Article.Status.DRAFT and draft.published_at is None
+    assert not Article.objects.published().exists()
+
+    draft.delete()
+    run_import(tmp_path)
+    assert Article.objects.published().get().published_at is not None
