@@ -194,9 +194,13 @@ else:
     }
 
 # The anonymous page cache (articles.caching.middleware). Pages are stored
-# under the content version, so writes invalidate them at once; the lifetime
-# only bounds how long an unchanged page is kept.
+# under the versions of what they show, so writes invalidate them at once; the
+# lifetime only bounds how long an unchanged page is kept.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# When a page's versions change, one request renders it again while the others
+# are served the page as it was, for at most this long after the change (never
+# after an article was unpublished, rescheduled or deleted).
+PAGE_CACHE_GRACE_SECONDS = float(os.environ.get("PAGE_CACHE_GRACE_SECONDS", "2"))
 PAGE_BROWSER_MAX_AGE = int(os.environ.get("PAGE_BROWSER_MAX_AGE", "60"))
 PAGE_CACHE_EXCLUDED_PATHS = ["/admin/", "/preview/", "/healthz", "/static/"]
 # After a cache failure, leave the cache alone this long before trying again.

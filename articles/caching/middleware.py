@@ -1,6 +1,7 @@
 """
 The anonymous page cache: GET and HEAD pages that every anonymous reader may
-be given, stored under the content version and the full URL.
+be given, stored under their full URL with the versions of what they show
+(``shows``; see versions.py), and served while those versions are current.
 
 Two middleware classes, because a reader is known to be anonymous at two
 depths of the stack: ``CachedPageFastPathMiddleware`` serves a reader who has
@@ -11,6 +12,8 @@ request however many of them run.
 """
 
 import hashlib
+import math
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,22 +23,63 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, parse_http_date_safe
 
 from .store import pages
-from .versions import content_version, page_lifetime
+from .versions import ANY, CONTENT, LISTS, WITHDRAWN, article_key, bumped_at, current, page_lifetime
 
 # Headers that belong to one response, not to the page: set again on every serve.
 _PER_RESPONSE_HEADERS = {"cache-control", "vary", "set-cookie", "date", "expires", "x-cache"}
 
-# Where ``look_up`` keeps its answer on the request. Set and read only here.
+# Where ``look_up`` keeps its answer on the request, and ``shows`` what the
+# page shows. Set and read only here.
 _LOOKUP_ATTRIBUTE = "_page_cache_lookup"
+_SHOWS_ATTRIBUTE = "_page_cache_shows"
+
+# What a page that does not say what it shows is stored under: everything.
+_EVERYTHING = (CONTENT, ANY)
+
+# How long the one request rendering a stale page holds its lock, at most.
+_LOCK_SECONDS = 10
+# How often a request waiting for another's render looks again.
+_WAIT_STEP_SECONDS = 0.02
+# A page rendered less than this before a withdrawal counts as rendered after
+# it began (clocks of two machines differ a little).
+_CLOCK_MARGIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class Lookup:
-    """What the cache said about one request: the version and key it is stored under, and the page if stored."""
+    """
+    What the cache said about one request: the key the page is stored under,
+    the page to serve if any (a hit, or a stale one in grace), the versions
+    read before rendering, when the look began, and whether this request holds
+    the render lock.
+    """
 
-    version: str
     key: str
     page: HttpResponse | None
+    versions: dict
+    started: float
+    locked: bool = False
+
+
+def shows(request, *, article=None):
+    """
+    Say what this page shows, so that it is stored under only those versions:
+    what lists and links show of articles (always), and the article whose own
+    page this is (its slug). Call it before reading the article. A page that
+    never calls it is stored under every write.
+    """
+    lookup = getattr(request, _LOOKUP_ATTRIBUTE, None)
+    if lookup is None:  # not a page being stored
+        return
+    keys = [CONTENT, LISTS] + ([article_key(article)] if article is not None else [])
+    needed = [key for key in keys if key not in lookup.versions]
+    found = current(needed) if needed else {}
+    if found is None:  # the cache went away: do not store
+        setattr(request, _SHOWS_ATTRIBUTE, None)
+        return
+    setattr(
+        request, _SHOWS_ATTRIBUTE, {key: lookup.versions.get(key) or found[key] for key in keys}
+    )
 
 
 def _cacheable_request(request):
@@ -44,9 +88,9 @@ def _cacheable_request(request):
     )
 
 
-def _page_key(version, request):
+def _page_key(request):
     url = request.build_absolute_uri()
-    return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def _public_headers(request, response, *, max_age):
@@ -58,32 +102,79 @@ def _public_headers(request, response, *, max_age):
     patch_cache_control(response, public=True, max_age=browser_max_age)
 
 
-def _stored_page(request, key, now):
-    """The page stored under ``key`` as a response (X-Cache: hit), or None."""
-    entry = pages.get(key)
-    if entry is None or entry["expires"] <= now:
-        return None
+def _response(request, entry, *, state, max_age):
     response = HttpResponse(entry["content"], status=entry["status"])
     for name, value in entry["headers"]:
         response[name] = value
-    _public_headers(request, response, max_age=entry["expires"] - now)
-    response["X-Cache"] = "hit"
+    _public_headers(request, response, max_age=max_age)
+    response["X-Cache"] = state
     return response
+
+
+def _is_current(entry, versions):
+    return all(versions.get(key) == value for key, value in entry["deps"].items())
+
+
+def _in_grace(entry, versions, now):
+    """
+    Whether a stale ``entry`` may still be served while another request
+    renders it: for ``PAGE_CACHE_GRACE_SECONDS`` after it went stale, and never
+    when something was withdrawn since it was rendered.
+    """
+    if bumped_at(versions[WITHDRAWN]) >= entry["started"] - _CLOCK_MARGIN_SECONDS:
+        return False
+    moments = [
+        bumped_at(versions.get(key))
+        for key, value in entry["deps"].items()
+        if versions.get(key) != value
+    ]
+    if entry["expires"] <= now:
+        moments.append(entry["expires"])
+    return now - min(moments) <= settings.PAGE_CACHE_GRACE_SECONDS
+
+
+def _wait_for_render(request, key, versions):
+    """The page another request is rendering, once stored under ``versions``, or None after the grace period."""
+    deadline = time.monotonic() + settings.PAGE_CACHE_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_WAIT_STEP_SECONDS)
+        entry = pages.get(key)
+        if entry is not None and _is_current(entry, versions):
+            return _response(
+                request, entry, state="hit", max_age=entry["expires"] - timezone.now().timestamp()
+            )
+    return None
 
 
 def look_up(request):
     """
     This request's ``Lookup``, or None while the cache is unreachable. The
-    first call asks the cache; after a miss, later calls for the same request
-    (the second middleware) reuse its answer.
+    first call asks the cache (the page, then its versions in one read); after
+    a miss, later calls for the same request (the second middleware) reuse its
+    answer.
+
+    A stale page is rendered again by one request at a time (it takes a lock);
+    the others are served the stale page in grace, or wait for the new one
+    when grace does not apply.
     """
     if hasattr(request, _LOOKUP_ATTRIBUTE):
         return getattr(request, _LOOKUP_ATTRIBUTE)
+    now = timezone.now().timestamp()
+    key = _page_key(request)
+    entry = pages.get(key)
+    versions = current([CONTENT, ANY, LISTS, WITHDRAWN, *(entry["deps"] if entry else ())])
     lookup = None
-    version = content_version()
-    if version is not None:
-        key = _page_key(version, request)
-        lookup = Lookup(version, key, _stored_page(request, key, timezone.now().timestamp()))
+    if versions is not None:
+        page, locked = None, False
+        if entry is not None and _is_current(entry, versions) and entry["expires"] > now:
+            page = _response(request, entry, state="hit", max_age=entry["expires"] - now)
+        elif entry is not None:
+            locked = pages.add(f"lock:{key}", now, timeout=_LOCK_SECONDS)
+            if not locked and _in_grace(entry, versions, now):
+                page = _response(request, entry, state="stale", max_age=0)
+            elif not locked:
+                page = _wait_for_render(request, key, versions)
+        lookup = Lookup(key, page, versions, now, locked)
     # Only a miss is kept: a found page is served at once, and keeping it on the
     # request would tie request and response into a cycle (the response holds
     # request.close) that only the garbage collector frees, page bytes and all.
@@ -153,19 +244,25 @@ class PageCacheMiddleware:
         if lookup.page is not None:
             return lookup.page
 
-        now = timezone.now().timestamp()
-        lifetime = page_lifetime(lookup.version)
-        response = self.get_response(request)
-        if lifetime >= 1 and _storable(request, response):
-            _store(lookup.key, response, now=now, lifetime=lifetime)
-            _public_headers(request, response, max_age=lifetime)
-        else:
-            _public_headers(request, response, max_age=None)
+        versions = lookup.versions
+        lifetime = page_lifetime(f"{versions[CONTENT]}:{versions[LISTS]}")
+        try:
+            response = self.get_response(request)
+            deps = getattr(request, _SHOWS_ATTRIBUTE, {key: versions[key] for key in _EVERYTHING})
+            if lifetime >= 1 and deps is not None and _storable(request, response):
+                _store(lookup, response, deps=deps, lifetime=lifetime)
+                _public_headers(request, response, max_age=lifetime)
+            else:
+                _public_headers(request, response, max_age=None)
+        finally:
+            if lookup.locked:
+                pages.delete(f"lock:{lookup.key}")
         response["X-Cache"] = "miss"
         return response
 
 
-def _store(key, response, *, now, lifetime):
+def _store(lookup, response, *, deps, lifetime):
+    now = timezone.now().timestamp()
     response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:40]}"'
     response["Last-Modified"] = http_date(now)
     entry = {
@@ -176,9 +273,13 @@ def _store(key, response, *, now, lifetime):
             for name, value in response.items()
             if name.lower() not in _PER_RESPONSE_HEADERS
         ],
+        "deps": deps,
+        # When its versions were read, before any of its content was.
+        "started": lookup.started,
         "expires": now + lifetime,
     }
-    pages.set(key, entry, timeout=lifetime)
+    # Kept past its expiry for the grace period, for the requests arriving while it is rendered again.
+    pages.set(lookup.key, entry, timeout=lifetime + math.ceil(settings.PAGE_CACHE_GRACE_SECONDS))
 
 
 def _storable(request, response):

@@ -68,6 +68,31 @@ class TolerantCache:
                 self._failed("storing", key)
         return False
 
+    def get_many(self, keys):
+        """The stored values of ``keys`` (those found), or {} while the backend fails."""
+        if self.available:
+            try:
+                return caches[self.alias].get_many(keys)
+            except Exception:
+                self._failed("reading", ", ".join(keys))
+        return {}
+
+    def set_many(self, mapping, *, timeout):
+        """Store every value of ``mapping``; True once all are stored."""
+        if self.available:
+            try:
+                return not caches[self.alias].set_many(mapping, timeout)
+            except Exception:
+                self._failed("storing", ", ".join(mapping))
+        return False
+
+    def delete(self, key):
+        if self.available:
+            try:
+                caches[self.alias].delete(key)
+            except Exception:
+                self._failed("deleting", key)
+
     def add(self, key, value, *, timeout):
         """Store ``value`` unless ``key`` holds one; True if this call stored it."""
         if self.available:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from .. import caching
 from .. import search as search_backend
 from ..content.rendering import resolve_reference_markers
 from . import related, selectors, tags
@@ -96,6 +97,7 @@ def table_of_contents(sections):
 
 
 def home(request):
+    caching.shows(request)
     return render(
         request,
         "articles/home.html",
@@ -108,6 +110,7 @@ def home(request):
 
 
 def article_list(request):
+    caching.shows(request)
     paginator = Paginator(selectors.latest_articles(), settings.ARTICLES_PER_PAGE)
     # get_page clamps: a page past the end shows the last one, nonsense shows the first.
     page = paginator.get_page(page_number(request.GET.get("page")))
@@ -124,6 +127,7 @@ def article_list(request):
 
 
 def article_detail(request, slug):
+    caching.shows(request, article=slug)  # before the article is read
     article = selectors.published_article(slug)
     if article is None:
         raise Http404("No published article has this address.")
@@ -179,6 +183,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
 
 
 def tag_index(request):
+    caching.shows(request)
     return render(
         request,
         "articles/tag_index.html",
@@ -199,6 +204,7 @@ class CountedPaginator(Paginator):
 
 
 def tag_detail(request, slug):
+    caching.shows(request)
     tag = tags.public_tag(slug)
     if tag is None:
         raise Http404("No published article carries this tag.")
