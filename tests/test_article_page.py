@@ -140,3 +140,47 @@ def test_references_to_missing_articles_read_as_text_but_editors_see_them_marked
     public = render_article(request, draft).content.decode()
     assert "<p>As Never Written argues.</p>" in public
     assert "(not yet published)" not in public
+
+
+def test_contents_are_closed_at_first_and_count_the_passages(read, imported_sources):
+    page = page_of(read, f"/articles/{FRANCOPHONIE}/")
+    toc = page[
+        page.index('<nav class="toc"') : page.index("</nav>", page.index('<nav class="toc"'))
+    ]
+    assert '<details class="toc__details">' in toc  # not open: a phone shows one line
+    assert '<h2 id="toc-heading" class="toc__title">Contents</h2>' in toc
+    assert '<span class="toc__count">19 passages</span>' in toc
+    assert '<script src="/static/js/contents.js" defer></script>' in page
+
+
+def test_each_heading_carries_its_permalink_and_is_named_by_its_words(read, db):
+    article = make_article("Anchored", sections=[{"heading": "Ports & harbours"}])
+    page = page_of(read, article)
+    assert (
+        '<h2 id="ports-harbours" class="passage__heading" aria-labelledby="ports-harbours.title">'
+        '<span id="ports-harbours.title">Ports &amp; harbours</span> '
+        '<a class="permalink" href="#ports-harbours"><span aria-hidden="true">¶</span>'
+        '<span class="visually-hidden">Link to the passage “Ports &amp; harbours”</span></a></h2>'
+    ) in page
+
+
+def test_passage_anchors_stay_put_when_other_passages_change(read, db):
+    article = make_article(
+        "Stable",
+        sections=[
+            {"heading": "First part"},
+            {"heading": "Second part"},
+            {"heading": "Third part"},
+        ],
+    )
+    first, second, third = article.sections.order_by("position")
+    second.heading = "Second part, renamed"
+    second.body = "New text."
+    second.save()
+    Section.objects.create(article=article, heading="First part", position=10)
+    third.delete()
+    page = page_of(read, article)
+    assert '<h2 id="first-part"' in page
+    # The renamed passage keeps its address; the new one with a taken heading gets another.
+    assert '<h2 id="second-part"' in page and "Second part, renamed" in page
+    assert page.count('<h2 id="first-part') == 2 and '<h2 id="first-part-2"' in page

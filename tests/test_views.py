@@ -389,8 +389,12 @@ def test_pages_have_one_h1_landmarks_a_skip_link_and_nothing_inline(read, import
         assert landmark in page
     assert "<title>" in page and '<meta name="description"' in page
     assert " style=" not in page and "<style" not in page
-    for script in re.findall(r"<script[^>]*>", page):
-        assert script == '<script type="application/ld+json">'
+    # Scripts are data blocks, or the site's own files, deferred: never inline code.
+    for script, body in re.findall(r"(<script[^>]*>)(.*?)</script>", page, re.DOTALL):
+        if script != '<script type="application/ld+json">':
+            assert re.fullmatch(r'<script src="/static/js/[\w.-]+\.js" defer>', script), script
+            assert body == ""
+    assert page.count("<script") == len(re.findall(r"<script[^>]*>.*?</script>", page, re.DOTALL))
     assert "/static/css/site.css" in page
 
 
