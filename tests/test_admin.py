@@ -229,9 +229,15 @@ def test_second_editor_save_is_refused_with_a_diff(imported_sources):
     assert "Bob rewrote another section." in page
     # ... with the differences from what Alice saved: only Bob's changes, as
     # Alice's section is not his to revert; the form shows her text there.
-    diff = response.context["conflict_diff"]
-    assert ("added", "+Bob rewrote another section.") in diff
-    assert not [line for _, line in diff if "Alice rewrote" in line]
+    changes = [change for _, _, change in response.context["conflict_diff"].changes()]
+    assert [
+        change
+        for change in changes
+        if change.label == "Text"
+        and change.new_text == "Bob rewrote another section."
+        and "Bob rewrote" not in change.old_text
+    ]
+    assert not [c for c in changes if "Alice rewrote" in c.old_text + c.new_text]
     assert "Alice rewrote this section." in page
     saved = Article.objects.get(pk=article.pk)
     assert saved.summary != "Bob's new lead."
@@ -397,8 +403,12 @@ def test_history_keeps_sections_and_tags_compares_and_reverts(editor_client):
         reverse("admin:articles_article_compare", args=[article.pk]),
         {"from": versions[1].pk, "to": versions[0].pk},
     )
-    assert ("removed", "-Old text.") in compare.context["diff"]
-    assert ("added", "+New text.") in compare.context["diff"]
+    changes = compare.context["comparison"].changes()
+    text = next(change for place, label, change in changes if (place, label) == ("Part", "Text"))
+    assert (text.old_text, text.new_text) == ("Old text.", "New text.")
+    assert (text.removed, text.added) == (["Old"], ["New"])
+    tags = next(change for place, label, change in changes if (place, label) == ("Article", "Tags"))
+    assert (tags.old_text, tags.new_text, tags.added) == ("naval", "air, naval", ["air"])
     bad = editor_client.get(
         reverse("admin:articles_article_compare", args=[article.pk]), {"from": "x", "to": "1"}
     )
@@ -438,8 +448,11 @@ def test_compare_reads_one_article_out_of_a_revision_of_several(editor_client):
         {"from": older.pk, "to": newer.pk},
     )
     assert compare.status_code == 200
-    assert compare.context["diff"] == []  # publishing changed none of the text
+    comparison = compare.context["comparison"]
+    assert not comparison.text_changed  # publishing changed none of the text
     assert "The two versions have the same text." in compare.content.decode()
+    status = comparison.state_fields[0]
+    assert (status.label, status.old_text, status.new_text) == ("Status", "Draft", "Published")
 
 
 def test_recover_a_deleted_article_with_its_sections(editor_client):

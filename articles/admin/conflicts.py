@@ -2,10 +2,11 @@
 The edit-conflict screen. When the article form refuses a save over a newer
 version (``ArticleAdminForm.check_version``), the forms come back holding the
 other editor's version with this editor's changes on top, the fields both
-changed are named, and a diff shows what saving again would write.
+changed are named, and the history's side-by-side comparison shows what
+saving again would write.
 """
 
-from ..content.history import content_diff
+from ..content.history import compare
 from ..content.text import ArticleContent, SectionContent
 from ..models import Article
 from .forms import tag_names
@@ -98,11 +99,6 @@ def submitted_content(form, formsets, saved_sections):
 
 
 def conflict_diff(form, formsets, article):
-    """What saving these forms again would change in the version saved now."""
+    """What saving these forms again would change in the version saved now: a Comparison."""
     saved, saved_sections = saved_content(article)
-    return content_diff(
-        saved,
-        submitted_content(form, formsets, saved_sections),
-        old_label="saved now",
-        new_label="your version",
-    )
+    return compare(saved, submitted_content(form, formsets, saved_sections))
