@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from . import feeds, views
+from . import feeds, json_feed, topic_map, views
 from .converters import TagSlugConverter
 from .sitemaps import SITEMAPS
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("tags/<tagslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("search/", views.search, name="search"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed.json", json_feed.json_feed, name="json_feed"),
+    path("map/", topic_map.topic_map, name="topic_map"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]
