@@ -6,7 +6,7 @@ What the import service writes for prepared sources: new articles in bulk
 publishing service, pointed at their targets through the references module,
 and indexed through the search module.
 
-New articles come out as they would imported one after another: a tag is
+New articles come out as they would if imported one after another: a tag is
 kept where it has two passages counting those of the sources before it, a
 slug is taken by the first source that wants it, and a waiting reference
 points at the first new article that names it.
@@ -239,7 +239,7 @@ def _slugs_in_use(sources):
 def _first_named_out_of_turn(sources, articles):
     """
     Where to split new articles so that their references point where they
-    would imported one at a time: the first article that an earlier one's
+    would if imported one at a time: the first article that an earlier one's
     reference names by title while the slug it names is another's, or None.
     ``attach_targets`` prefers the title's article; one at a time, the other
     would have been there first.
