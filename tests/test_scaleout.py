@@ -246,7 +246,9 @@ def replace_field(fields, name, value):
 @pytest.fixture
 def shared_site(tmp_path, collected_static):
     """A scratch PostgreSQL database with the sources imported, an editor, two instances."""
-    database = ScratchDatabase.postgres(f"milcoop_scaleout_{os.getpid()}")
+    database = ScratchDatabase.postgres(
+        os.environ.get("SCALEOUT_DATABASE", f"milcoop_scaleout_{os.getpid()}")
+    )
     env = site_env(
         DATABASE_URL=database.url,
         REDIS_URL=REDIS_URL,
