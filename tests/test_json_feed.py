@@ -107,6 +107,14 @@ def test_items_are_published_articles_newest_first_in_full(feed, articles):
     assert datetime.fromisoformat(item["date_published"]) == cited.published_at
 
 
+def test_every_page_links_the_feed_in_its_head(client, articles):
+    for url in ("/", "/articles/", f"/articles/{articles[0].slug}/", "/tags/", "/search/?q=x"):
+        page = client.get(url).content.decode()
+        head = page.split("</head>")[0]
+        assert 'rel="alternate" type="application/feed+json"' in head, url
+        assert 'href="/feed.json"' in head, url
+
+
 @pytest.mark.parametrize("size", [3, 25])
 def test_feed_runs_a_fixed_number_of_queries(client, settings, django_assert_num_queries, size):
     settings.MIDDLEWARE = [
