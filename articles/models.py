@@ -272,6 +272,11 @@ class CrossReference(models.Model):
     target_heading = models.CharField(
         max_length=255, blank=True, help_text="A section heading in the target, if named."
     )
+    context = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The sentence the reference stands in, as plain text (empty on a See also line).",
+    )
     target_key = models.CharField(max_length=255, editable=False, db_index=True)
     target_slug = models.CharField(max_length=255, editable=False, db_index=True)
     target = models.ForeignKey(

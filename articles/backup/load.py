@@ -8,6 +8,7 @@ from taggit.models import Tag
 
 from ..caching import bump_content_version
 from ..content.reference_syntax import target_key_and_slug
+from ..content.references import fill_contexts
 from ..content.tags import clean_tag_name
 from ..models import Article, CrossReference, Section
 from .export import CHUNK_SIZE, article_records
@@ -164,4 +165,5 @@ def _write_references(article, record):
                 target=targets.get(spec["target"]) if spec["target"] else None,
             )
         )
-    CrossReference.objects.bulk_create(references)
+    # The sentence each stands in is derived, like the rendered HTML: read again here.
+    CrossReference.objects.bulk_create(fill_contexts(references))

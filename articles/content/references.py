@@ -8,7 +8,7 @@ as that article exists.
 from django.db.models import Q
 
 from ..models import Article, CrossReference
-from .reference_syntax import extract_references, target_key_and_slug
+from .reference_syntax import references_in_context, target_key_and_slug
 
 
 def build_references(*, article, section, text):
@@ -28,7 +28,7 @@ def reference_fields(text, *, section_position=None):
     """
     base = (section_position * 1000) if section_position is not None else 0
     fields = []
-    for index, (title, heading, see_also) in enumerate(extract_references(text)):
+    for index, (title, heading, see_also, context) in enumerate(references_in_context(text)):
         key, slug = target_key_and_slug(title)
         fields.append(
             {
@@ -36,11 +36,32 @@ def reference_fields(text, *, section_position=None):
                 "kind": CrossReference.Kind.SEE_ALSO if see_also else CrossReference.Kind.INLINE,
                 "target_title": title[:255],
                 "target_heading": heading[:255],
+                "context": context,
                 "target_key": key,
                 "target_slug": slug,
             }
         )
     return fields
+
+
+def fill_contexts(references):
+    """
+    Set each of ``references`` (unsaved, with their passage and position, as
+    a backup load makes them) to the sentence it stands in, read from its
+    passage's Markdown as ``reference_fields`` reads it.
+    """
+    contexts = {}  # passage -> {position: context}
+    for reference in references:
+        section = reference.source_section
+        passage = section.pk if section is not None else None
+        if passage not in contexts:
+            text = section.body if section is not None else reference.source_article.summary
+            fields = reference_fields(
+                text, section_position=section.position if section is not None else None
+            )
+            contexts[passage] = {found["position"]: found["context"] for found in fields}
+        reference.context = contexts[passage].get(reference.position, "")
+    return references
 
 
 def attach_targets(references):
@@ -69,8 +90,8 @@ def sync_references(*, article, section=None):
     wanted = build_references(article=article, section=section, text=text)
     passage = CrossReference.objects.filter(source_article=article, source_section=section)
     current = list(passage.order_by("position", "id"))
-    if [(r.target_title, r.target_heading, r.kind) for r in current] == [
-        (r.target_title, r.target_heading, r.kind) for r in wanted
+    if [(r.target_title, r.target_heading, r.kind, r.context) for r in current] == [
+        (r.target_title, r.target_heading, r.kind, r.context) for r in wanted
     ]:
         return
     passage.delete()

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from .. import caching
 from .. import search as search_backend
 from ..content.rendering import resolve_reference_markers
-from . import related, selectors, tags
+from . import backlinks, related, selectors, tags
 
 HOME_ARTICLES = 6
 HOME_TAGS = 16
@@ -144,6 +144,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     article_tags, sections = selectors.tags_and_sections(article)
     targets = selectors.reference_targets(article)
     passages = related.related_passages(article, sections)
+    citations = backlinks.backlinks(article)
     # Each tag's address once: the same tags recur in many passages.
     slugs = {tag.slug for tag in chain(article_tags, *(section.tag_list for section in sections))}
     tag_urls = {slug: reverse("articles:tag", kwargs={"slug": slug}) for slug in slugs}
@@ -159,6 +160,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
         section.body_for_reading = for_reading(section.body_html)
         section.topics = topics(section.tag_list, tag_urls)
         section.related_passages = passages.get(section.pk, [])
+        section.cited_in = citations.cited_in.get(section.anchor, [])
     lead = for_reading(article.summary_html)
     previous, following = selectors.neighbours(article)
     return render(
@@ -172,7 +174,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
             "sections": sections,
             "contents": table_of_contents(sections),
             "further_reading": related.further_reading(passages),
-            "referenced_by": list(selectors.referenced_by(article)),
+            "backlinks": citations,
             "previous_article": previous,
             "next_article": following,
             "preview_banner": preview_banner,
