@@ -138,6 +138,10 @@ class ArticleAdmin(
         ("Source", {"classes": ["collapse"], "fields": ["source_file"]}),
     ]
 
+    class Media:
+        # Sections folded to their headings, an outline, reordering by drag or buttons.
+        js = ["admin-editor/sections.js"]
+
     # -- Queries (every page that reads an article, the change form too, starts here)
 
     def get_queryset(self, request):

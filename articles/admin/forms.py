@@ -18,8 +18,9 @@ from ..models import Article, Section
 TAG_DATALIST_ID = "tag-names"
 
 TAG_HELP = (
-    "Topics, separated by commas; a name with a space or comma can be written in "
-    "double quotes. Existing tags are suggested as you type."
+    "Topics: type a name, then Enter or a comma; existing tags are suggested as you type. "
+    "Where the field is plain text, separate names with commas and write a name holding a "
+    "comma in double quotes."
 )
 
 
@@ -37,8 +38,8 @@ class TagNamesWidget(TagWidget):
         )
 
     class Media:
-        # Completes every name in the field, not only the first (the datalist alone can't).
-        js = ["js/tag-suggestions.js"]
+        # Each name as a chip, the next one completed from the site's tags.
+        js = ["admin-editor/tag-chips.js"]
 
 
 class HiddenTagsInput(TagWidgetMixin, forms.HiddenInput):
