@@ -7,7 +7,8 @@ a title change, a tag change, an unpublish (and the publish that undoes it).
 Reports, for each 10-second window, what was saved in it, req/s, p99, the
 share of cache hits (X-Cache), and the extra CPU the saves cost: the editor's
 own CPU for the save plus the workers' CPU beyond what the window's requests
-cost in the steady windows before any save.
+cost in the steady windows on either side (the machine may be shared: each
+window with saves is compared with its own neighbours).
 
 The site: gunicorn, 2 workers, a SQLite file (or --database-url), the page
 cache in Redis (--redis-url, this run's keys under their own prefix, deleted
@@ -48,7 +49,7 @@ from bench.loadgen import (  # noqa: E402
 WINDOW_SECONDS = 10
 THREADS, CONNECTIONS = 2, 8
 HOT_ARTICLES = 12
-# What the editor does in each window after the steady ones: one kind of save,
+# What the editor does in the windows with saves, one kind of save per window,
 # every --save-every seconds.
 PLAN = ["body", "body", "body", "title", "tag", "unpublish"]
 
@@ -110,7 +111,6 @@ def parse_args(argv=None):
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--sections", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--steady-windows", type=int, default=2)
     parser.add_argument("--save-every", type=float, default=5.0)
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in bench/out/")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
@@ -243,9 +243,6 @@ def _offsets(save_every):
 
 
 def report(windows, *, articles, args, hot_paths):
-    steady = [w for w in windows if w.kind == "steady"]
-    steady_rps = sum(w.rps for w in steady) / len(steady)
-    cpu_per_request = sum(w.cpu for w in steady) / max(1, sum(w.requests for w in steady))
     lines = [
         f"### Editing under load, {articles:,} articles",
         "",
@@ -253,29 +250,35 @@ def report(windows, *, articles, args, hot_paths):
         f"wrk -t{THREADS} -c{CONNECTIONS} on a rotation of {len(hot_paths)} hot URLs (home, "
         f"list, topics, the most used topic, {len(hot_paths) - 4} article pages including the "
         "edited one), gunicorn 2 workers, SQLite, page cache in Redis; the editor saves the "
-        f"same hot article every {args.save_every:g} s. Extra CPU per save: the editor's CPU "
-        "for the save plus the workers' CPU beyond the window's requests at the steady "
-        "windows' CPU per request.",
+        f"same hot article every {args.save_every:g} s. Each window with saves is compared "
+        "with the steady windows on either side of it: req/s, and the extra CPU per save (the "
+        "editor's CPU for the save plus the workers' CPU beyond the window's requests at the "
+        "neighbours' CPU per request).",
         "",
-        "| window | saves | req/s | vs steady | p99 | hits | stale | misses | extra CPU per save |",
+        "| window | saves | req/s | vs steady neighbours | p99 | hits | stale | misses "
+        "| extra CPU per save |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for number, w in enumerate(windows, 1):
-        extra = ""
-        if w.saves:
-            workers_extra = w.cpu - w.requests * cpu_per_request
-            per_save = (workers_extra + sum(cpu for _, cpu in w.saves)) / len(w.saves)
-            extra = f"{per_save * 1000:,.0f} ms"
+    for number, w in enumerate(windows):
         total = max(1, sum(w.states.values()))
+        shares = (
+            f"{w.hit_rate:.2%} | {w.states.get('stale', 0) / total:.2%} | "
+            f"{w.states.get('miss', 0) / total:.2%}"
+        )
+        if not w.saves:
+            lines.append(
+                f"| {number + 1} | none | {w.rps:,.0f} | | {w.p99_ms or 0:,.1f} ms | {shares} | |"
+            )
+            continue
+        neighbours = [windows[i] for i in (number - 1, number + 1) if 0 <= i < len(windows)]
+        steady_rps = sum(n.rps for n in neighbours) / len(neighbours)
+        per_request = sum(n.cpu for n in neighbours) / max(1, sum(n.requests for n in neighbours))
+        workers_extra = w.cpu - w.requests * per_request
+        per_save = (workers_extra + sum(cpu for _, cpu in w.saves)) / len(w.saves)
         lines.append(
-            f"| {number} | {len(w.saves)} × {w.kind} | {w.rps:,.0f} | "
-            f"{w.rps / steady_rps:.0%} | {w.p99_ms or 0:,.1f} ms | {w.hit_rate:.1%} | "
-            f"{w.states.get('stale', 0) / total:.2%} | {w.states.get('miss', 0) / total:.2%} | "
-            f"{extra} |"
-            if w.saves
-            else f"| {number} | steady | {w.rps:,.0f} | 100% | {w.p99_ms or 0:,.1f} ms | "
-            f"{w.hit_rate:.1%} | {w.states.get('stale', 0) / total:.2%} | "
-            f"{w.states.get('miss', 0) / total:.2%} | |"
+            f"| {number + 1} | {len(w.saves)} × {w.kind} | {w.rps:,.0f} | "
+            f"{w.rps / steady_rps:.0%} | {w.p99_ms or 0:,.1f} ms | {shares} | "
+            f"{per_save * 1000:,.0f} ms |"
         )
     errors = sum(w.errors for w in windows)
     gone = sum(w.gone for w in windows)
@@ -346,7 +349,8 @@ def main(argv=None):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
-        for kind in ["steady"] * args.steady_windows + PLAN:
+        # A steady window before every window with saves, and one after the last.
+        for kind in [step for saved in PLAN for step in ("steady", saved)] + ["steady"]:
             window = run_window(server, script, kind, editor, target, args.save_every)
             note(f"{kind}: {window.rps:,.0f} req/s, p99 {window.p99_ms} ms, {window.states}")
             windows.append(window)

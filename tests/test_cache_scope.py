@@ -9,10 +9,9 @@ served from grace. (On several processes: tests/test_scaleout.py.)
 from datetime import timedelta
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.utils import timezone
 
-from articles.caching import middleware
 from articles.caching.middleware import _page_key
 from articles.caching.store import pages
 from articles.content.publishing import publish, unpublish
@@ -220,25 +219,3 @@ def test_an_unrelated_withdrawal_takes_grace_from_every_stale_page(client, corpu
     someone_else_is_rendering(page(a))
     response = client.get(page(a))
     assert response["X-Cache"] == "miss" and "in harbour" in response.text
-
-
-def test_a_page_rendered_by_another_request_is_served_to_those_waiting(
-    client, corpus, saved, settings, monkeypatch
-):
-    settings.PAGE_CACHE_GRACE_SECONDS = 1
-    a, b, c = corpus
-    warm(client, "/articles/")
-    saved(lambda: unpublish(article=a))
-    someone_else_is_rendering("/articles/")
-
-    real_sleep = middleware.time.sleep
-
-    def other_request_finishes(seconds):
-        # The lock holder stores its page while this request waits.
-        pages.delete(f"lock:{page_key('/articles/')}")
-        Client().get("/articles/")
-        monkeypatch.setattr(middleware.time, "sleep", real_sleep)
-
-    monkeypatch.setattr(middleware.time, "sleep", other_request_finishes)
-    response = client.get("/articles/")
-    assert response["X-Cache"] == "hit" and "Naval staff talks" not in response.text

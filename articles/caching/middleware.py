@@ -13,7 +13,6 @@ request however many of them run.
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,8 +37,6 @@ _EVERYTHING = (CONTENT, ANY)
 
 # How long the one request rendering a stale page holds its lock, at most.
 _LOCK_SECONDS = 10
-# How often a request waiting for another's render looks again.
-_WAIT_STEP_SECONDS = 0.02
 # A page rendered less than this before a withdrawal counts as rendered after
 # it began (clocks of two machines differ a little).
 _CLOCK_MARGIN_SECONDS = 1.0
@@ -133,19 +130,6 @@ def _in_grace(entry, versions, now):
     return now - min(moments) <= settings.PAGE_CACHE_GRACE_SECONDS
 
 
-def _wait_for_render(request, key, versions):
-    """The page another request is rendering, once stored under ``versions``, or None after the grace period."""
-    deadline = time.monotonic() + settings.PAGE_CACHE_GRACE_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(_WAIT_STEP_SECONDS)
-        entry = pages.get(key)
-        if entry is not None and _is_current(entry, versions):
-            return _response(
-                request, entry, state="hit", max_age=entry["expires"] - timezone.now().timestamp()
-            )
-    return None
-
-
 def look_up(request):
     """
     This request's ``Lookup``, or None while the cache is unreachable. The
@@ -154,8 +138,10 @@ def look_up(request):
     answer.
 
     A stale page is rendered again by one request at a time (it takes a lock);
-    the others are served the stale page in grace, or wait for the new one
-    when grace does not apply.
+    the others are served the stale page in grace. Where grace does not apply
+    they render it too rather than wait: a sync worker waiting for a render
+    queued behind it would wait in vain, and at most one request per worker
+    renders at once anyway.
     """
     if hasattr(request, _LOOKUP_ATTRIBUTE):
         return getattr(request, _LOOKUP_ATTRIBUTE)
@@ -172,8 +158,6 @@ def look_up(request):
             locked = pages.add(f"lock:{key}", now, timeout=_LOCK_SECONDS)
             if not locked and _in_grace(entry, versions, now):
                 page = _response(request, entry, state="stale", max_age=0)
-            elif not locked:
-                page = _wait_for_render(request, key, versions)
         lookup = Lookup(key, page, versions, now, locked)
     # Only a miss is kept: a found page is served at once, and keeping it on the
     # request would tie request and response into a cycle (the response holds
