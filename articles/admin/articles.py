@@ -23,6 +23,7 @@ from .conflicts import conflict_context
 from .forms import TAG_DATALIST_ID, ArticleAdminForm, ScheduleForm, SectionInlineForm
 from .history import ArticleHistoryAdminMixin
 from .importing import SourceImportAdminMixin
+from .markdown_preview import MarkdownPreviewAdminMixin
 from .pages import admin_page
 from .preview_links import PreviewLinksAdminMixin
 from .publishing import PublishingButtonsAdminMixin
@@ -106,6 +107,7 @@ class ArticleAdmin(
     WantedArticlesAdminMixin,
     SourceImportAdminMixin,
     PreviewLinksAdminMixin,
+    MarkdownPreviewAdminMixin,
     ArticleHistoryAdminMixin,
     PublishingButtonsAdminMixin,
     VersionAdmin,
@@ -139,8 +141,9 @@ class ArticleAdmin(
     ]
 
     class Media:
-        # Sections folded to their headings, an outline, reordering by drag or buttons.
-        js = ["admin-editor/sections.js"]
+        # Sections folded to their headings, an outline, reordering by drag or
+        # buttons; a toolbar and a live preview beside every Markdown text.
+        js = ["admin-editor/sections.js", "admin-editor/markdown-editor.js"]
 
     # -- Queries (every page that reads an article, the change form too, starts here)
 
