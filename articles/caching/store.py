@@ -103,12 +103,12 @@ class TolerantCache:
         return False
 
 
-# Rendered pages and the figures they show. Each is stored under the content
-# version, so this cache need not be shared: local memory on the embedded
-# default, Redis when REDIS_URL is set.
+# Rendered pages and the figures they show. Each is stored with the versions
+# it was rendered under, checked on every serve, so this cache need not be
+# shared: local memory on the embedded default, Redis when REDIS_URL is set.
 pages = TolerantCache("default")
 
-# The content version itself. It must be one value for every process that
+# The versions themselves. Each must be one value for every process that
 # serves or writes the site (every gunicorn worker, every management command),
 # or a write made in one of them leaves the others serving what it changed: a
 # directory on this machine on the embedded default, Redis when REDIS_URL is set.

@@ -19,7 +19,7 @@ from taggit.models import Tag
 
 from .. import search
 from ..caching import bump_after_commit
-from ..caching.versions import LISTS, article_key
+from ..caching.versions import CONTENT, LISTS, article_key
 from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
 from . import references, totals
 
@@ -29,6 +29,13 @@ SECTION_LISTED_FIELDS = ("heading", "anchor", "position", "level", "article_id")
 
 # Where the pre-save handlers keep the stored row on the instance.
 _BEFORE = "_stored_before_save"
+
+
+def _raw_write():
+    # Rows written as they are (a revert or a recovery writes a revision back,
+    # loaddata a fixture): what changed is unknown, so everything is bumped,
+    # with no grace.
+    bump_after_commit({CONTENT}, withdrawn=True)
 
 
 def _stored(instance, fields, update_fields):
@@ -63,6 +70,7 @@ def article_saving(sender, instance, raw=False, update_fields=None, **kwargs):
 @receiver(post_save, sender=Article)
 def article_saved(sender, instance, raw=False, created=False, **kwargs):
     if raw:
+        _raw_write()
         return
     cited = _cited_slugs(instance, None)
     references.sync_references(article=instance, section=None)
@@ -104,6 +112,7 @@ def section_saving(sender, instance, raw=False, update_fields=None, **kwargs):
 @receiver(post_save, sender=Section)
 def section_saved(sender, instance, raw=False, created=False, **kwargs):
     if raw:
+        _raw_write()
         return
     article = instance.article
     cited = _cited_slugs(article, instance)
@@ -146,7 +155,9 @@ def section_deleted(sender, instance, **kwargs):
 @receiver(post_delete, sender=CrossReference)
 def cross_reference_changed(sender, instance, raw=False, **kwargs):
     # The citing article's page links it; the cited one's lists who cites it.
-    if not raw:
+    if raw:
+        _raw_write()
+    else:
         ends = {instance.source_article_id, instance.target_id} - {None}
         slugs = Article.objects.filter(pk__in=ends).values_list("slug", flat=True)
         bump_after_commit({article_key(slug) for slug in slugs})
@@ -159,7 +170,9 @@ def cross_reference_changed(sender, instance, raw=False, **kwargs):
 @receiver(post_save, sender=Tag)
 @receiver(post_delete, sender=Tag)
 def topics_changed(sender, raw=False, **kwargs):
-    if not raw:
+    if raw:
+        _raw_write()
+    else:
         bump_after_commit({LISTS})
 
 
