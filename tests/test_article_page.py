@@ -160,7 +160,9 @@ def test_each_heading_carries_its_permalink_and_is_named_by_its_words(read, db):
         '<h2 id="ports-harbours" class="passage__heading" aria-labelledby="ports-harbours.title">'
         '<span id="ports-harbours.title">Ports &amp; harbours</span> '
         '<a class="permalink" href="#ports-harbours"><span aria-hidden="true">¶</span>'
-        '<span class="visually-hidden">Link to the passage “Ports &amp; harbours”</span></a></h2>'
+        '<span class="visually-hidden">Link to the passage “Ports &amp; harbours”</span></a> '
+        '<a class="heading-cite" href="/articles/anchored/cite/ports-harbours/">Cite'
+        '<span class="visually-hidden"> the passage “Ports &amp; harbours”</span></a></h2>'
     ) in page
 
 

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from . import feeds, json_feed, topic_map, views
+from . import citing, feeds, json_feed, topic_map, views
 from .converters import TagSlugConverter
 from .sitemaps import SITEMAPS
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/", views.article_list, name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path("articles/<slug:slug>/cite/", citing.cite, name="cite"),
+    path("articles/<slug:slug>/cite/<slug:anchor>/", citing.cite, name="cite_passage"),
+    path("articles/<slug:slug>/cite.ris", citing.cite_ris, name="cite_ris"),
+    path("articles/<slug:slug>/cite/<slug:anchor>.ris", citing.cite_ris, name="cite_passage_ris"),
     path("tags/", views.tag_index, name="tags"),
     # Tag slugs may carry accented letters (“defence-attachés”), which <slug:> refuses.
     path("tags/<tagslug:slug>/", views.tag_detail, name="tag"),

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from .. import caching
 from .. import search as search_backend
 from ..content.rendering import resolve_reference_markers
-from . import backlinks, related, selectors, tags
+from . import backlinks, citations, citing, related, selectors, tags
 
 HOME_ARTICLES = 6
 HOME_TAGS = 16
@@ -144,7 +144,7 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     article_tags, sections = selectors.tags_and_sections(article)
     targets = selectors.reference_targets(article)
     passages = related.related_passages(article, sections)
-    citations = backlinks.backlinks(article)
+    cited_by = backlinks.backlinks(article)
     # Each tag's address once: the same tags recur in many passages.
     slugs = {tag.slug for tag in chain(article_tags, *(section.tag_list for section in sections))}
     tag_urls = {slug: reverse("articles:tag", kwargs={"slug": slug}) for slug in slugs}
@@ -160,8 +160,15 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
         section.body_for_reading = for_reading(section.body_html)
         section.topics = topics(section.tag_list, tag_urls)
         section.related_passages = passages.get(section.pk, [])
-        section.cited_in = citations.cited_in.get(section.anchor, [])
+        section.cited_in = cited_by.cited_in.get(section.anchor, [])
     lead = for_reading(article.summary_html)
+    for section in sections:
+        section.cite_url = reverse(
+            "articles:cite_passage", kwargs={"slug": article.slug, "anchor": section.anchor}
+        )
+    citation = citing.citation_for(
+        request, article, keywords=[topic.name for topic in topics(article_tags, tag_urls)]
+    )
     previous, following = selectors.neighbours(article)
     return render(
         request,
@@ -174,7 +181,10 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
             "sections": sections,
             "contents": table_of_contents(sections),
             "further_reading": related.further_reading(passages),
-            "backlinks": citations,
+            "citation": citation,
+            "cite_formats": citations.all_formats(citation),
+            "ris_url": reverse("articles:cite_ris", kwargs={"slug": article.slug}),
+            "backlinks": cited_by,
             "previous_article": previous,
             "next_article": following,
             "preview_banner": preview_banner,

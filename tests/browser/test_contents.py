@@ -112,3 +112,20 @@ def test_each_heading_shows_its_permalink_on_hover_and_focus(site, new_context):
     expect(permalink).to_have_css("opacity", "1")
     permalink.press("Enter")
     expect(page).to_have_url(re.compile(rf"/articles/{FRANCOPHONIE}/#{DEEP}$"))
+
+
+def test_each_heading_offers_to_cite_its_passage(site, new_context):
+    page = new_context(viewport=DESKTOP).new_page()
+    page.goto(URL)
+    heading = page.get_by_role("heading", name=DEEP_TITLE, exact=True)
+    cite = heading.get_by_role("link", name=f"Cite the passage “{DEEP_TITLE}”")
+    expect(cite).to_have_css("opacity", "0")
+    heading.hover()
+    expect(cite).to_have_css("opacity", "1")
+    cite.click()
+    expect(page).to_have_url(re.compile(rf"/articles/{FRANCOPHONIE}/cite/{DEEP}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Cite the passage “{DEEP_TITLE}”")
+    download = page.get_by_role("link", name="Download the RIS file")
+    with page.expect_download() as info:
+        download.click()
+    assert info.value.suggested_filename == f"{FRANCOPHONIE}-{DEEP}.ris"

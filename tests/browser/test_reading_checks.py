@@ -23,6 +23,7 @@ CITING = "notes-on-francophone-cooperation"
 PAGES = {
     "article": f"/articles/{FRANCOPHONIE}/",
     "citing article": f"/articles/{CITING}/",
+    "cite page": f"/articles/{FRANCOPHONIE}/cite/peacekeeping-missions/",
     "tag page": "/tags/training-programmes/",
     "tag index": "/tags/",
 }
