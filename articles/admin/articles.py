@@ -142,8 +142,13 @@ class ArticleAdmin(
 
     class Media:
         # Sections folded to their headings, an outline, reordering by drag or
-        # buttons; a toolbar and a live preview beside every Markdown text.
-        js = ["admin-editor/sections.js", "admin-editor/markdown-editor.js"]
+        # buttons; a toolbar and a live preview beside every Markdown text;
+        # unsaved changes kept in the browser and offered back.
+        js = [
+            "admin-editor/sections.js",
+            "admin-editor/markdown-editor.js",
+            "admin-editor/unsaved.js",
+        ]
 
     # -- Queries (every page that reads an article, the change form too, starts here)
 

@@ -187,6 +187,8 @@
       }
       refill();
     });
+    // A value set from outside (unsaved text restored) shows as chips too.
+    input.addEventListener("change", draw);
     entry.addEventListener("focus", refill);
     entry.addEventListener("blur", function () {
       if (entry.value.trim()) {
