@@ -20,8 +20,13 @@ class Command(BaseCommand):
             help="Confirm this database is a local one even though DEBUG is off.",
         )
         parser.add_argument("--username", default="editor", help="Default: editor.")
+        parser.add_argument(
+            "--site-url",
+            default="http://127.0.0.1:8000/",
+            help="The local site's address, printed with the login. Default: %(default)s.",
+        )
 
-    def handle(self, *args, local=False, username="editor", verbosity=1, **options):
+    def handle(self, *args, local=False, username="editor", site_url="", verbosity=1, **options):
         if not (settings.DEBUG or local):
             raise CommandError(
                 "create_local_editor is for local development: it runs only with DEBUG on "
@@ -38,10 +43,17 @@ class Command(BaseCommand):
             user.save()
         self._reset_lockout(username)
         action = "Created" if created else "Reset the password of"
-        self.stdout.write(self.style.SUCCESS(f"{action} the local superuser “{username}”."))
+        site_url = (site_url or "http://127.0.0.1:8000/").rstrip("/") + "/"
+        # The login comes last, so that it is the last thing printed before
+        # the server's own lines (make serve starts the server right after).
+        self.stdout.write(
+            self.style.SUCCESS(f"{action} the local superuser “{username}”.")
+            + " The password is shown once and stored nowhere; `make password` makes a new one."
+        )
+        self.stdout.write(f"site:     {site_url}")
+        self.stdout.write(f"admin:    {site_url}admin/")
         self.stdout.write(f"username: {username}")
         self.stdout.write(f"password: {password}")
-        self.stdout.write("Shown once and stored nowhere else; run this again for a new one.")
 
     def _reset_lockout(self, username):
         # A newcomer who mistyped the old password five times is locked out by axes.
