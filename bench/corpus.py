@@ -254,7 +254,11 @@ PROPER_TOPICS = {
 
 def load_topics(path=VOCABULARY_PATH):
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [(entry["name"], entry["phrases"]) for entry in data["topics"]]
+    # A phrase's "=" (a word matched as written) is the detector's mark, not prose.
+    return [
+        (entry["name"], [phrase.replace("=", "") for phrase in entry["phrases"]])
+        for entry in data["topics"]
+    ]
 
 
 def make_titles(count, seed):

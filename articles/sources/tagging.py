@@ -1,8 +1,10 @@
 """
 Topic tagging from the vocabulary in vocabulary.json: pure functions from an
-outline to tag names. The importer decides which of them to keep. Every
-topic name is checked by the one rule for tag names when the vocabulary is
-read, so no import can make a tag that a page could not link to.
+outline (or a passage's text) to tag names. The importer decides which of
+them to keep. Every topic name is checked by the one rule for tag names when
+the vocabulary is read, so no import can make a tag that a page could not
+link to. Phrases are found by their words' stems (stemming.py), so a
+vocabulary lists a topic's phrases once, not each of their inflections.
 """
 
 import json
@@ -15,83 +17,91 @@ from django.core.exceptions import ValidationError
 
 from ..content.tags import clean_tag_name
 from .outline import ItemList, Paragraph, SourceError
+from .stemming import keys_at, phrase_forms, words
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
 # A topic named in a heading counts this many times a mention in the body.
-HEADING_WEIGHT = 2
-# Mentions a section needs before it is tagged with a topic.
-SECTION_THRESHOLD = 1
+HEADING_WEIGHT = 3
+# The share of a passage's words that must speak of a topic (a heading's
+# mentions weighted as above) before the passage is tagged with it: a topic
+# whose words merely brush a long passage is not what the passage treats.
+MIN_SHARE = 0.015
+# A topic treated far less than the passage's main one is left to that one.
+MIN_SHARE_OF_MAIN = 1 / 3
 # Enough to follow a passage's main topics without burying them.
-MAX_SECTION_TAGS = 6
+MAX_SECTION_TAGS = 4
 MAX_ARTICLE_TAGS = 12
 
 
-_WORD = re.compile(r"\w+")
+@dataclass(frozen=True)
+class Treatment:
+    """How much of a text speaks of each topic: {name: (mentions, words)}, of ``size`` words."""
+
+    topics: dict
+    size: int
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Topic names in their listed order, and a whole-word pattern for each phrase."""
+    """Topic names in their listed order, and each phrase with the forms it is found by."""
 
     names: tuple[str, ...]
-    phrases: tuple[tuple[str, str, re.Pattern], ...]  # (phrase, topic name, pattern)
-    # The phrases (as indexes into ``phrases``) by their first word, and those
-    # that start with no word character (always tried).
-    _by_first_word: dict = field(init=False, repr=False, compare=False)
-    _first_words: frozenset = field(init=False, repr=False, compare=False)
-    _always: tuple = field(init=False, repr=False, compare=False)
+    phrases: tuple[tuple[str, str, tuple], ...]  # (phrase, topic name, forms)
+    # The forms by their first key: a text's word rules out every other phrase at once.
+    _by_first_key: dict = field(init=False, repr=False, compare=False)
     order: dict = field(init=False, repr=False, compare=False)  # topic name → its place
 
     def __post_init__(self):
-        by_first_word, always = {}, []
-        for index, (phrase, _name, _pattern) in enumerate(self.phrases):
-            first = _WORD.match(phrase)
-            if first:
-                by_first_word.setdefault(first.group(), []).append(index)
-            else:
-                always.append(index)
-        object.__setattr__(self, "_by_first_word", by_first_word)
-        object.__setattr__(self, "_first_words", frozenset(by_first_word))
-        object.__setattr__(self, "_always", tuple(always))
+        by_first_key = {}
+        for _phrase, name, forms in self.phrases:
+            for form in forms:
+                by_first_key.setdefault(form[0], []).append((form, name))
+        object.__setattr__(self, "_by_first_key", by_first_key)
         object.__setattr__(self, "order", {name: n for n, name in enumerate(self.names)})
+
+    def treatment(self, text):
+        """
+        The topics a text speaks of. Read left to right, the longest phrase
+        found at a word wins and the next is looked for after it, so that
+        "joint training exercises" is an exercise, not also a training.
+        """
+        found = words(text)
+        size = len(found.stems)
+        topics, position = {}, 0
+        while position < size:
+            best_end, best = position, set()
+            for key, after in keys_at(found, position):
+                for form, name in self._by_first_key.get(key, ()):
+                    end = _match(found, form, 1, after)
+                    if end is None or end < best_end:
+                        continue
+                    if end > best_end:
+                        best_end, best = end, set()
+                    best.add(name)
+            if not best:
+                position += 1
+                continue
+            for name in best:
+                mentions, covered = topics.get(name, (0, 0))
+                topics[name] = (mentions + 1, covered + best_end - position)
+            position = best_end
+        return Treatment(topics=topics, size=size)
 
     def count(self, text):
         """Mentions of each topic in a text: {topic name: count}."""
-        lowered = text.casefold()
-        # A phrase can only match where the text has its first word as a whole
-        # word (the pattern's boundaries see to that): most phrases are absent
-        # from most texts, and the text's words rule them out at once.
-        candidates = list(self._always)
-        for word in self._first_words.intersection(_WORD.findall(lowered)):
-            candidates += self._by_first_word[word]
-        counts = {}
-        for index in sorted(candidates):
-            phrase, name, _pattern = self.phrases[index]
-            if phrase in lowered and (found := _mentions(lowered, phrase)):
-                counts[name] = counts.get(name, 0) + found
-        return counts
+        return {name: mentions for name, (mentions, _) in self.treatment(text).topics.items()}
 
 
-_WORD_OR_HYPHEN = re.compile(r"[\w-]")
-
-
-def _mentions(text, phrase):
-    """
-    How often ``phrase`` stands as a whole word in ``text``: what its pattern's
-    ``findall`` counts (left to right, without overlaps), with str.find doing
-    the scanning instead of the regex engine trying every position.
-    """
-    found, start, size = 0, 0, len(phrase)
-    while (at := text.find(phrase, start)) != -1:
-        end = at + size
-        if (at == 0 or not _WORD_OR_HYPHEN.match(text, at - 1)) and not _WORD_OR_HYPHEN.match(
-            text, end
-        ):
-            found += 1
-            start = end
-        else:
-            start = at + 1
-    return found
+def _match(found, form, index, position):
+    """Where the text's words from ``position`` on read as ``form[index:]``: the end, or None."""
+    if index == len(form):
+        return position
+    if position >= len(found.stems):
+        return None
+    for key, after in keys_at(found, position):
+        if key == form[index] and (end := _match(found, form, index + 1, after)) is not None:
+            return end
+    return None
 
 
 @lru_cache(maxsize=4)
@@ -121,18 +131,11 @@ def load_vocabulary(path=None):
         names.append(name)
         for phrase in phrases:
             topic_of_phrase.setdefault(phrase, name)
-    # A phrase inside a longer one ("treaty" in "north atlantic treaty") counts for both
-    # topics: each is really mentioned.
-    ordered = sorted(topic_of_phrase)
     return Vocabulary(
         names=tuple(names),
         phrases=tuple(
-            (
-                phrase,
-                topic_of_phrase[phrase],
-                re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"),
-            )
-            for phrase in ordered
+            (phrase, topic_of_phrase[phrase], tuple(phrase_forms(phrase)))
+            for phrase in sorted(topic_of_phrase)
         ),
     )
 
@@ -154,6 +157,10 @@ def _topic(entry, number, filename, line):
     for phrase in entry["phrases"]:
         if not isinstance(phrase, str) or not phrase.strip():
             raise SourceError(filename, line, f"topic {number} (“{name}”): a phrase is empty")
+        if not phrase_forms(phrase):
+            raise SourceError(
+                filename, line, f"topic {number} (“{name}”): “{phrase}” has no words to find"
+            )
         phrases.append(phrase.casefold())
     return name, phrases
 
@@ -168,30 +175,65 @@ def _text(blocks):
     return "\n".join(parts)
 
 
-def section_topics(section, vocabulary):
-    """Topic names a section treats: named in its heading, or mentioned repeatedly."""
-    in_heading = vocabulary.count(section.heading)
-    in_body = vocabulary.count(_text(section.blocks))
-    scored = []
-    for name in in_heading.keys() | in_body.keys():  # a topic not mentioned scores 0
-        score = HEADING_WEIGHT * in_heading.get(name, 0) + in_body.get(name, 0)
-        if score >= SECTION_THRESHOLD:
-            scored.append((-score, vocabulary.order[name], name))
-    return [name for _, _, name in sorted(scored)[:MAX_SECTION_TAGS]]
+def passage_topics(heading, text, vocabulary=None, *, subject=()):
+    """
+    The topic names a passage treats, the most treated first: those its
+    heading names, and those that fill enough of its words (MIN_SHARE), as
+    long as they are not dwarfed by its main topic (MIN_SHARE_OF_MAIN).
+    ``subject``: the topics the article's title names, which run through
+    every passage; they do not count as a passage's main topic, or an
+    article on the G7 would leave its passages no other.
+    """
+    vocabulary = vocabulary or load_vocabulary()
+    in_heading = vocabulary.treatment(heading).topics
+    body = vocabulary.treatment(text)
+    size = max(body.size, 1)
+    scores = {}
+    for name in in_heading.keys() | body.topics.keys():
+        # Mentions, not the words they take: a long phrase names a topic once.
+        mentions = (
+            HEADING_WEIGHT * in_heading.get(name, (0, 0))[0] + body.topics.get(name, (0, 0))[0]
+        )
+        scores[name] = mentions / size
+    main = max((score for name, score in scores.items() if name not in subject), default=0)
+    kept = [
+        (-score, vocabulary.order[name], name)
+        for name, score in scores.items()
+        if name in in_heading or (score >= MIN_SHARE and score >= MIN_SHARE_OF_MAIN * main)
+    ]
+    return [name for _, _, name in sorted(kept)[:MAX_SECTION_TAGS]]
+
+
+def suggest_topics(text, heading="", title="", vocabulary=None):
+    """
+    The topics an editor is offered for a passage (its Markdown body, its
+    heading and its article's title): what an import would tag it with,
+    before the "two passages" rule.
+    """
+    vocabulary = vocabulary or load_vocabulary()
+    subject = vocabulary.treatment(title).topics.keys()
+    return passage_topics(heading, text, vocabulary, subject=subject)
+
+
+def section_topics(section, vocabulary, subject=()):
+    """Topic names an outline's section treats (see ``passage_topics``)."""
+    return passage_topics(section.heading, _text(section.blocks), vocabulary, subject=subject)
 
 
 def suggest_tags(outline, vocabulary=None):
     """
     (article tag names, [section tag names per section]) for an outline. An
-    article carries the topics its passages treat, the most treated first.
+    article carries the topics its passages treat, the most treated first,
+    and those its title and lead treat.
     """
     vocabulary = vocabulary or load_vocabulary()
-    per_section = [section_topics(section, vocabulary) for section in outline.sections]
+    subject = vocabulary.treatment(outline.title).topics.keys()
+    per_section = [section_topics(section, vocabulary, subject) for section in outline.sections]
     counts = {}
     for names in per_section:
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-    for name in vocabulary.count(f"{outline.title}\n{_text(outline.lead)}"):
+    for name in passage_topics(outline.title, _text(outline.lead), vocabulary):
         counts[name] = counts.get(name, 0) + 1
     article_tags = sorted(counts, key=lambda name: (-counts[name], name))[:MAX_ARTICLE_TAGS]
     return article_tags, per_section

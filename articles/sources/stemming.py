@@ -1,0 +1,129 @@
+"""
+Words as the topic detector compares them: casefolded, accents folded,
+stemmed by the Snowball English stemmer, function words set aside, and each
+hyphenated compound read both as its parts and as one word, so that
+"peace-keeping" and "peacekeeping", "trained" and "training", "attachés" and
+"attaches" meet. Pure functions; each process (the import's workers too)
+builds its own stemmer on first use.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+# Words a phrase may hold or skip without changing what it names: "sharing of
+# intelligence" is found in "sharing intelligence" and the other way round.
+FUNCTION_WORDS = frozenset(
+    "a an and as at by for from in into its of on or the their to with".split()
+)
+# A phrase's word that starts with this is matched as written (folded, not
+# stemmed): "=attaches" is the plural of attaché, not a form of "attach".
+EXACT = "="
+_WORD = re.compile(r"[^\W_]+")
+_HYPHENS = frozenset("-‐‑")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return Stemmer.Stemmer("english")
+
+
+def fold(text):
+    """Casefolded, with accents and ligatures folded and curly apostrophes made straight."""
+    text = text.casefold().replace("’", "'")
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Words:
+    """
+    A text's content words in order: ``plain`` as written (folded) and
+    ``stems``; ``joined`` maps the position where a hyphenated compound
+    starts to (its plain form written as one word, its stem, the position
+    after it).
+    """
+
+    plain: tuple
+    stems: tuple
+    joined: dict
+
+
+def words(text):
+    """The Words of a text."""
+    text = fold(text)
+    tokens, linked = [], []  # linked[i]: token i joins the one before it by a hyphen
+    previous_end = None
+    for match in _WORD.finditer(text):
+        word = match.group()
+        gap = text[previous_end : match.start()] if previous_end is not None else None
+        if gap == "'" and word == "s":  # a possessive: "canada's" is "canada"
+            previous_end = match.end()
+            continue
+        tokens.append(word)
+        linked.append(gap is not None and len(gap) == 1 and gap in _HYPHENS)
+        previous_end = match.end()
+    content = [i for i, word in enumerate(tokens) if word not in FUNCTION_WORDS]
+    position = {token: n for n, token in enumerate(content)}
+    plain = tuple(tokens[i] for i in content)
+    stems = tuple(_stemmer().stemWords(plain))
+    joined = {}
+    start = 0
+    while start < len(tokens):
+        end = start + 1
+        while end < len(tokens) and linked[end]:
+            end += 1
+        if end - start > 1 and start in position:
+            whole = "".join(tokens[start:end])
+            after = next(
+                (position[i] for i in range(end, len(tokens)) if i in position), len(plain)
+            )
+            joined[position[start]] = (whole, _stemmer().stemWord(whole), after)
+        start = end
+    return Words(plain=plain, stems=stems, joined=joined)
+
+
+def phrase_forms(phrase):
+    """
+    The ways a phrase is found, each a tuple of keys (a stem, or EXACT and a
+    folded word): its words, and where it has hyphens, its compounds written
+    as one word too.
+    """
+    exact = set()
+    parts = []
+    for raw in phrase.split():
+        if raw.startswith(EXACT):
+            raw = raw[len(EXACT) :]
+            exact.add(len(parts))
+        parts.append(raw)
+    split_form, joined_form = [], []
+    for n, raw in enumerate(parts):
+        found = words(raw)
+        keys = [_key(w, s, n in exact) for w, s in zip(found.plain, found.stems, strict=True)]
+        split_form += keys
+        if found.joined.get(0, (None, None, 0))[2] == len(found.plain) and len(found.plain) > 1:
+            whole, stem, _ = found.joined[0]
+            joined_form.append(_key(whole, stem, n in exact))
+        else:
+            joined_form += keys
+    forms = {tuple(split_form), tuple(joined_form)}
+    return sorted(form for form in forms if form)
+
+
+def _key(plain, stem, exact):
+    return EXACT + plain if exact else stem
+
+
+def keys_at(found, position):
+    """(key, position after it) for each way the text's word at ``position`` can be read."""
+    yield found.stems[position], position + 1
+    yield EXACT + found.plain[position], position + 1
+    if position in found.joined:
+        whole, stem, after = found.joined[position]
+        yield stem, after
+        yield EXACT + whole, after
