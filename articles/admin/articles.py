@@ -23,6 +23,7 @@ from .conflicts import conflict_context
 from .forms import TAG_DATALIST_ID, ArticleAdminForm, ScheduleForm, SectionInlineForm
 from .history import ArticleHistoryAdminMixin
 from .importing import SourceImportAdminMixin
+from .link_health import LinkHealthAdminMixin
 from .markdown_preview import MarkdownPreviewAdminMixin
 from .pages import admin_page
 from .preview_links import PreviewLinksAdminMixin
@@ -105,6 +106,7 @@ class SectionInline(admin.StackedInline):
 @admin.register(Article)
 class ArticleAdmin(
     WantedArticlesAdminMixin,
+    LinkHealthAdminMixin,
     SourceImportAdminMixin,
     PreviewLinksAdminMixin,
     MarkdownPreviewAdminMixin,
