@@ -27,6 +27,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 if __package__ in (None, ""):
     # Run as a script: make the project (and the bench package) importable.
@@ -335,6 +336,7 @@ def main(argv=None):
         hot = site["hot"]
         hot_paths = ["/", "/articles/", "/tags/", f"/tags/{site['tag']}/"]
         hot_paths += [f"/articles/{slug}/" for _, slug in hot]
+        hot_paths = [quote(path) for path in hot_paths]  # slugs may carry accented letters
         script = counting_script(run_dir / "rotation.lua", hot_paths)
         target = hot[0][0]
 
