@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -229,7 +230,12 @@ class PageCacheMiddleware:
             return lookup.page
 
         versions = lookup.versions
-        lifetime = page_lifetime(f"{versions[CONTENT]}:{versions[LISTS]}")
+        try:
+            lifetime = page_lifetime(f"{versions[CONTENT]}:{versions[LISTS]}")
+        except DatabaseError:
+            # Finding the next scheduled publication needs the database; when
+            # it is unreachable the view meets the same error and answers 503.
+            lifetime = 0
         try:
             response = self.get_response(request)
             deps = getattr(request, _SHOWS_ATTRIBUTE, {key: versions[key] for key in _EVERYTHING})
