@@ -24,6 +24,7 @@ FUNCTION_WORDS = frozenset(
 EXACT = "="
 _WORD = re.compile(r"[^\W_]+")
 _HYPHENS = frozenset("-‐‑")
+_APOSTROPHES = frozenset("'’")
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +44,9 @@ def fold(text):
 @dataclass(frozen=True)
 class Words:
     """
-    A text's content words in order: ``plain`` as written (folded) and
-    ``stems``; ``joined`` maps the position where a hyphenated compound
+    A text's content words in order: ``plain`` as written (folded),
+    ``stems`` and ``spans`` (where each stands in the text, as character
+    offsets); ``joined`` maps the position where a hyphenated compound
     starts to (its plain form written as one word, its stem, the position
     after it).
     """
@@ -52,20 +54,26 @@ class Words:
     plain: tuple
     stems: tuple
     joined: dict
+    spans: tuple = ()
+
+    def span(self, start, end):
+        """The characters of the text that the words from ``start`` to ``end`` take."""
+        return self.spans[start][0], self.spans[end - 1][1]
 
 
 def words(text):
     """The Words of a text."""
-    text = fold(text)
-    tokens, linked = [], []  # linked[i]: token i joins the one before it by a hyphen
+    # Each word is folded as it is read, so that it keeps its place in the text as written.
+    tokens, spans, linked = [], [], []  # linked[i]: token i joins the one before it by a hyphen
     previous_end = None
     for match in _WORD.finditer(text):
-        word = match.group()
+        word = fold(match.group())
         gap = text[previous_end : match.start()] if previous_end is not None else None
-        if gap == "'" and word == "s":  # a possessive: "canada's" is "canada"
+        if gap in _APOSTROPHES and word == "s":  # a possessive: "canada's" is "canada"
             previous_end = match.end()
             continue
         tokens.append(word)
+        spans.append(match.span())
         linked.append(gap is not None and len(gap) == 1 and gap in _HYPHENS)
         previous_end = match.end()
     content = [i for i, word in enumerate(tokens) if word not in FUNCTION_WORDS]
@@ -85,7 +93,7 @@ def words(text):
             )
             joined[position[start]] = (whole, _stemmer().stemWord(whole), after)
         start = end
-    return Words(plain=plain, stems=stems, joined=joined)
+    return Words(plain=plain, stems=stems, joined=joined, spans=tuple(spans[i] for i in content))
 
 
 def phrase_forms(phrase):
@@ -127,3 +135,49 @@ def keys_at(found, position):
         whole, stem, after = found.joined[position]
         yield stem, after
         yield EXACT + whole, after
+
+
+def index_forms(phrases):
+    """{first key: [(form, label)]} for (phrase, label) pairs: what find_phrases looks in."""
+    index = {}
+    for phrase, label in phrases:
+        for form in phrase_forms(phrase):
+            index.setdefault(form[0], []).append((form, label))
+    return index
+
+
+def find_phrases(found, index):
+    """
+    The phrases of ``index`` (index_forms) in the Words ``found``, as
+    (labels, start, end) in word positions. Read left to right, the longest
+    phrase found at a word wins and the next is looked for after it, so that
+    "joint training exercises" is an exercise, not also a training.
+    """
+    position, size = 0, len(found.stems)
+    while position < size:
+        best_end, best = position, set()
+        for key, after in keys_at(found, position):
+            for form, label in index.get(key, ()):
+                end = _match(found, form, 1, after)
+                if end is None or end < best_end:
+                    continue
+                if end > best_end:
+                    best_end, best = end, set()
+                best.add(label)
+        if not best:
+            position += 1
+            continue
+        yield best, position, best_end
+        position = best_end
+
+
+def _match(found, form, index, position):
+    """Where the text's words from ``position`` on read as ``form[index:]``: the end, or None."""
+    if index == len(form):
+        return position
+    if position >= len(found.stems):
+        return None
+    for key, after in keys_at(found, position):
+        if key == form[index] and (end := _match(found, form, index + 1, after)) is not None:
+            return end
+    return None

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 from ..content.tags import clean_tag_name
 from .outline import ItemList, Paragraph, SourceError
-from .stemming import keys_at, phrase_forms, words
+from .stemming import find_phrases, phrase_forms, words
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
 # A topic named in a heading counts this many times a mention in the body.
@@ -60,48 +60,18 @@ class Vocabulary:
         object.__setattr__(self, "order", {name: n for n, name in enumerate(self.names)})
 
     def treatment(self, text):
-        """
-        The topics a text speaks of. Read left to right, the longest phrase
-        found at a word wins and the next is looked for after it, so that
-        "joint training exercises" is an exercise, not also a training.
-        """
+        """The topics a text speaks of (each phrase found as stemming.find_phrases reads it)."""
         found = words(text)
-        size = len(found.stems)
-        topics, position = {}, 0
-        while position < size:
-            best_end, best = position, set()
-            for key, after in keys_at(found, position):
-                for form, name in self._by_first_key.get(key, ()):
-                    end = _match(found, form, 1, after)
-                    if end is None or end < best_end:
-                        continue
-                    if end > best_end:
-                        best_end, best = end, set()
-                    best.add(name)
-            if not best:
-                position += 1
-                continue
-            for name in best:
+        topics = {}
+        for names, start, end in find_phrases(found, self._by_first_key):
+            for name in names:
                 mentions, covered = topics.get(name, (0, 0))
-                topics[name] = (mentions + 1, covered + best_end - position)
-            position = best_end
-        return Treatment(topics=topics, size=size)
+                topics[name] = (mentions + 1, covered + end - start)
+        return Treatment(topics=topics, size=len(found.stems))
 
     def count(self, text):
         """Mentions of each topic in a text: {topic name: count}."""
         return {name: mentions for name, (mentions, _) in self.treatment(text).topics.items()}
-
-
-def _match(found, form, index, position):
-    """Where the text's words from ``position`` on read as ``form[index:]``: the end, or None."""
-    if index == len(form):
-        return position
-    if position >= len(found.stems):
-        return None
-    for key, after in keys_at(found, position):
-        if key == form[index] and (end := _match(found, form, index + 1, after)) is not None:
-            return end
-    return None
 
 
 @lru_cache(maxsize=4)
