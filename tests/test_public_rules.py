@@ -111,7 +111,7 @@ def test_lists_feeds_and_sitemap_leave_hidden_articles_out(read, corpus, url, sh
 def test_tag_counts_count_only_published_content(read, corpus):
     page = read("/tags/").content.decode()
     entry = page[page.index('href="/tags/alliances/"') :]
-    assert "2 articles, 2 passages" in entry[: entry.index("</li>")]
+    assert "2 articles · 2 passages" in entry[: entry.index("</li>")]
 
 
 def test_tag_used_only_by_hidden_articles_is_not_public(read, corpus):

@@ -35,9 +35,11 @@ EXPECTED = {
     "/articles/?page=2": 3,
     "article": 8,
     "/tags/": 2,  # tag usage
-    "/tags/alliances/": 4,  # tag usage (with its article count), a page of articles, passages
+    # tag usage (with its article count), the topic's description, a page of
+    # articles, passages
+    "/tags/alliances/": 5,
     "/feed/": 2,  # articles, their tags
-    "/tags/alliances/feed/": 4,  # tag usage, articles, their tags
+    "/tags/alliances/feed/": 5,  # tag usage, the topic's description, articles, their tags
     "/sitemap.xml": 4,  # count and page of articles, tag usage
 }
 # What the article page may ever run, whatever it shows.
@@ -102,7 +104,7 @@ def test_site_wide_tag_counts_are_computed_once_per_content_version(
     client.get("/tags/")
     with django_assert_num_queries(0):
         assert client.get("/tags/").status_code == 200
-    with django_assert_num_queries(2):  # the tag page's own queries only
+    with django_assert_num_queries(3):  # the tag page's own queries only
         assert client.get("/tags/alliances/").status_code == 200
     before = tags.public_tag("alliances").article_count
     # Any write moves to a new content version: the counts are computed afresh.

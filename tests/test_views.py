@@ -405,9 +405,10 @@ def test_tag_index_lists_each_tag_with_article_and_passage_counts(read, imported
     page = text_of(read("/tags/"))
     assert 'href="/tags/joint-exercises/"' in page
     entry = page[page.index('href="/tags/joint-exercises/"') :]
-    assert entry[: entry.index("</li>")].count("3 articles, 31 passages") == 1
+    # The one wording of the counts, as on every page.
+    assert entry[: entry.index("</li>")].count("3 articles · 31 passages") == 1
     entry = page[page.index('href="/tags/g7/"') :]
-    assert "1 article, 16 passages" in entry[: entry.index("</li>")]
+    assert "1 article · 16 passages" in entry[: entry.index("</li>")]
 
 
 def test_tag_page_lists_articles_and_exact_passages_grouped_by_article(read, imported_sources):

@@ -7,7 +7,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from ..content.rendering import plain_text
-from . import selectors, tags
+from . import selectors, tags, views
 
 FEED_ITEMS = 20
 
@@ -46,6 +46,12 @@ class LatestArticlesFeed(Feed):
 
 
 class TagFeed(LatestArticlesFeed):
+    def __call__(self, request, *args, **kwargs):
+        if tags.public_tag(kwargs["slug"]) is None:
+            # "/tags/Peacekeeping/feed/": to the topic's own feed, for good (or a 404).
+            return views.tag_elsewhere(request, kwargs["slug"], "articles:tag_feed")
+        return super().__call__(request, *args, **kwargs)
+
     def get_object(self, request, slug):
         tag = tags.public_tag(slug)
         if tag is None:
@@ -56,7 +62,8 @@ class TagFeed(LatestArticlesFeed):
         return f"{settings.SITE_NAME}: {tag.name}"
 
     def subtitle(self, tag):
-        return f"New articles on {tag.name}"
+        # The editors' description of the topic, as plain text, or what the feed is.
+        return plain_text(tags.description_of(tag)) or f"New articles on {tag.name}"
 
     def link(self, tag):
         return reverse("articles:tag", kwargs={"slug": tag.slug})

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Value
 
 from .. import caching
-from ..models import Article, TaggedArticle, TaggedSection
+from ..models import Article, TaggedArticle, TaggedSection, TopicDescription
 
 # A tag whose name gives no slug ("!!!", stored before such names were refused)
 # has no address: no page lists it or links to it, so it can never make one fail.
@@ -41,6 +41,18 @@ class PublicTag:
     def use_count(self):
         return self.article_count + self.passage_count
 
+    @property
+    def counts(self):
+        """The counts as every page says them: "3 articles · 31 passages"."""
+        return counts_label(self.article_count, self.passage_count)
+
+
+def counts_label(article_count, passage_count):
+    """The one wording of a topic's counts, wherever they are shown."""
+    articles = f"{article_count} article{'' if article_count == 1 else 's'}"
+    passages = f"{passage_count} passage{'' if passage_count == 1 else 's'}"
+    return f"{articles} · {passages}"
+
 
 def public_tags():
     """
@@ -61,6 +73,21 @@ def most_used_tags(*, limit):
 def public_tag(slug):
     """The ``PublicTag`` with this slug, if published content uses it; else None."""
     return next((tag for tag in public_tags() if tag.slug == slug), None)
+
+
+def public_tag_in_any_case(slug):
+    """
+    The ``PublicTag`` whose slug is ``slug`` but for letter case ("Peacekeeping"
+    for "peacekeeping"), whose address the reader should be sent to; else None.
+    """
+    wanted = slug.casefold()
+    return next((tag for tag in public_tags() if tag.slug.casefold() == wanted), None)
+
+
+def description_of(tag):
+    """The editors' description of ``tag`` (a ``PublicTag``): its HTML, or "" if it has none."""
+    found = TopicDescription.objects.filter(tag=tag.pk).values_list("text_html", flat=True)
+    return next(iter(found), "")
 
 
 def _tag_usage():

@@ -10,7 +10,7 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -219,7 +219,7 @@ def tag_detail(request, slug):
     caching.shows(request)
     tag = tags.public_tag(slug)
     if tag is None:
-        raise Http404("No published article carries this tag.")
+        return tag_elsewhere(request, slug, "articles:tag")
     # A common topic runs through thousands of passages: a page shows a page of
     # the articles carrying it, with their passages.
     paginator = CountedPaginator(
@@ -234,12 +234,26 @@ def tag_detail(request, slug):
         "articles/tag_detail.html",
         {
             "tag": tag,
+            "description": mark_safe(tags.description_of(tag)),  # sanitized when saved
             "articles": articles,
             "passages": selectors.passages_tagged(tag, articles=articles),
             "pagination": pagination(request, number=page.number, num_pages=paginator.num_pages),
             "canonical_path": page_path(request, page.number),
         },
     )
+
+
+def tag_elsewhere(request, slug, view_name):
+    """
+    A topic's address in another letter case ("/tags/Peacekeeping/") is sent,
+    for good, to its own (query string kept); any other unknown topic is a 404.
+    """
+    tag = tags.public_tag_in_any_case(slug)
+    if tag is None:
+        raise Http404("No published article carries this tag.")
+    url = reverse(view_name, kwargs={"slug": tag.slug})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 def search(request):

@@ -1,6 +1,7 @@
 """Template helpers for the reading side: plain-text excerpts, absolute URLs, JSON-LD."""
 
 import json
+import re
 
 from django import template
 from django.conf import settings
@@ -32,6 +33,29 @@ def without_reference_links(rendered_html):
     excerpts shown in lists (the article page resolves them into links).
     """
     return mark_safe(reference_markers_as_text(rendered_html))
+
+
+# A top-level paragraph of stored HTML: the sanitizer writes them as <p> or <p class="…">.
+_PARAGRAPH = re.compile(r"<p(?: class=\"([^\"]*)\")?>(.*?)</p>", re.DOTALL)
+
+
+@register.filter
+def excerpt(rendered_html, length=200):
+    """
+    The first lines of a passage for a list or a card: its first paragraph
+    that is neither a See also line nor holds a cross-reference (whose target
+    may not be public, and which means little out of its page), as plain
+    text cut to ``length`` characters; empty when every paragraph does.
+    """
+    for found in _PARAGRAPH.finditer(rendered_html or ""):
+        if found.group(1) == "see-also" or "data-key=" in found.group(2):
+            continue
+        text = plain_text(found.group(2))
+        if len(text) > int(length):  # cut at a word, with no space before the ellipsis
+            text = text[: int(length)].rsplit(" ", 1)[0].rstrip(" ,;:–—") + "…"
+        if text:
+            return text
+    return ""
 
 
 @register.simple_tag(takes_context=True)

@@ -1,7 +1,7 @@
 """
 axe-core and the W3C Nu checker over the reading pages issue 13 changed, with
 content that shows all their parts (a citing article, so the Francophonie
-article has backlinks and a passage cited by name): no violation of any
+article has backlinks and a passage cited by name; a topic description): no violation of any
 level, in light and dark, at 1280 and 390 px, with every passage's notes
 closed and then opened; and no HTML error.
 """
@@ -10,7 +10,9 @@ import json
 import subprocess
 
 import pytest
+from taggit.models import Tag
 
+from articles.models import TopicDescription
 from tests.factories import make_article
 
 from .conftest import DESKTOP, FRANCOPHONIE
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.browser
 PHONE_390 = {"width": 390, "height": 844}
 CITING = "notes-on-francophone-cooperation"
 PAGES = {
+    "home": "/",
     "article": f"/articles/{FRANCOPHONIE}/",
     "citing article": f"/articles/{CITING}/",
     "cite page": f"/articles/{FRANCOPHONIE}/cite/peacekeeping-missions/",
@@ -30,6 +33,11 @@ PAGES = {
 
 
 def add_citing_article():
+    """A citing article, and a description of the topic whose page is checked."""
+    TopicDescription.objects.create(
+        tag=Tag.objects.get(slug="training-programmes"),
+        text="Courses one armed force runs **for another's** officers, and what they build.",
+    )
     title = "Exploring Military Diplomacy in Francophonie Relations"
     make_article(
         "Notes on Francophone Cooperation",
