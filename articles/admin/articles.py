@@ -146,6 +146,13 @@ class ArticleAdmin(
         # Sections folded to their headings, an outline, reordering by drag or
         # buttons; a toolbar and a live preview beside every Markdown text;
         # unsaved changes kept in the browser and offered back.
+        css = {
+            "all": [
+                "admin-editor/article-form.css",
+                "admin-editor/writing.css",
+                "admin-editor/compare.css",  # the edit-conflict screen
+            ]
+        }
         js = [
             "admin-editor/sections.js",
             "admin-editor/markdown-editor.js",
