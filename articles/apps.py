@@ -21,6 +21,7 @@ class ArticlesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from .content import signals  # noqa: F401
+        from .content import mentions  # noqa: F401
         from .editorial.roles import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self)

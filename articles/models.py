@@ -413,3 +413,59 @@ def unique_anchor(article_id, heading, *, exclude_pk=None):
     return unique_slug(
         Section, heading, exclude_pk=exclude_pk, field="anchor", article_id=article_id
     )
+
+
+class UnlinkedMention(models.Model):
+    """
+    A passage that names another published article, or a topic, without
+    linking to it or carrying it (found by content/mentions.py).
+    """
+
+    class Kind(models.TextChoices):
+        TITLE = "title", "Article title"
+        TOPIC = "topic", "Topic"
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="unlinked_mentions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="unlinked_mentions_of",
+        help_text="The article the passage names (a title mention).",
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="unlinked_mentions",
+        verbose_name="topic",
+        help_text="The topic the passage names (a topic mention).",
+    )
+    text = models.CharField(max_length=255, help_text="The words as the passage writes them.")
+    start = models.PositiveIntegerField(help_text="Where the words start in the passage's body.")
+    end = models.PositiveIntegerField()
+    sentence = models.TextField(blank=True, help_text="The sentence they stand in, as plain text.")
+
+    class Meta:
+        ordering = ["section", "start", "id"]
+        verbose_name = "unlinked mention"
+        verbose_name_plural = "unlinked mentions"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="title", article__isnull=False, tag__isnull=True)
+                | Q(kind="topic", tag__isnull=False, article__isnull=True),
+                name="mention_names_one_thing",
+            ),
+            models.UniqueConstraint(fields=["section", "article"], name="unique_title_mention"),
+            models.UniqueConstraint(fields=["section", "tag"], name="unique_topic_mention"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="mention_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        named = self.article if self.kind == self.Kind.TITLE else self.tag
+        return f"{self.section} names {named}"

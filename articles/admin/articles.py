@@ -25,6 +25,7 @@ from .history import ArticleHistoryAdminMixin
 from .importing import SourceImportAdminMixin
 from .link_health import LinkHealthAdminMixin
 from .markdown_preview import MarkdownPreviewAdminMixin
+from .mentions import UnlinkedMentionsAdminMixin
 from .pages import admin_page
 from .preview_links import PreviewLinksAdminMixin
 from .publishing import PublishingButtonsAdminMixin
@@ -107,6 +108,7 @@ class SectionInline(admin.StackedInline):
 class ArticleAdmin(
     WantedArticlesAdminMixin,
     LinkHealthAdminMixin,
+    UnlinkedMentionsAdminMixin,
     SourceImportAdminMixin,
     PreviewLinksAdminMixin,
     MarkdownPreviewAdminMixin,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count, Q
 
+from ..content import mentions
 from ..content.text import ArticleContent
 from ..models import Article, Section
 from . import writing
@@ -172,7 +173,22 @@ class _Batch:
             self.results[position] = result
         self._create_pending()
         self._count_unchanged_sections()
+        self._mentions_changed()
         return [self.results[position] for position in range(len(sources))]
+
+    def _mentions_changed(self):
+        # Articles created in bulk send no save signals: their passages, and
+        # the passages that may name their titles and topics, are looked at
+        # again once the batch commits.
+        written = [
+            result
+            for result in self.results.values()
+            if isinstance(result, ImportResult) and result.action in {"created", "updated"}
+        ]
+        mentions.mentions_changed(
+            article_ids=[result.article.pk for result in written if result.article],
+            names=[name for result in written for name in [result.title, *result.tags]],
+        )
 
     def _known(self, position, source, sources):
         """The PreparedSource to import for a KnownSource, or None once its result is set."""

@@ -146,18 +146,21 @@ def index_forms(phrases):
     return index
 
 
-def find_phrases(found, index):
+def find_phrases(found, index, ignore=frozenset()):
     """
     The phrases of ``index`` (index_forms) in the Words ``found``, as
     (labels, start, end) in word positions. Read left to right, the longest
     phrase found at a word wins and the next is looked for after it, so that
-    "joint training exercises" is an exercise, not also a training.
+    "joint training exercises" is an exercise, not also a training. Labels
+    in ``ignore`` are not looked for.
     """
     position, size = 0, len(found.stems)
     while position < size:
         best_end, best = position, set()
         for key, after in keys_at(found, position):
             for form, label in index.get(key, ()):
+                if label in ignore:
+                    continue
                 end = _match(found, form, 1, after)
                 if end is None or end < best_end:
                     continue

@@ -1,0 +1,68 @@
+"""
+The "Unlinked mentions" page: passages that name another article or a topic
+without linking or tagging it, each with a button that makes the change as
+a revision (content/mentions.py).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+
+from ..content.mentions import MentionError, link_mention, tag_mention
+from ..models import UnlinkedMention
+from .pages import admin_page
+
+MENTIONS_PER_PAGE = 100
+ACTIONS = {"link": link_mention, "tag": tag_mention}
+
+
+class UnlinkedMentionsAdminMixin:
+    """The article admin's unlinked mentions page (articles_article_mentions)."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.mentions_view)
+        return [path("mentions/", view, name="articles_article_mentions"), *super().get_urls()]
+
+    def mentions_view(self, request):
+        """Every unlinked mention, passage by passage, with a Link or Tag button."""
+        if not request.user.has_perm("articles.view_article"):
+            raise PermissionDenied
+        can_change = request.user.has_perm("articles.change_article")
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            return self._act_on_mention(request)
+        mentions = UnlinkedMention.objects.select_related(
+            "section__article", "article", "tag"
+        ).order_by("section__article__title", "section__position", "section_id", "start")
+        page = Paginator(mentions, MENTIONS_PER_PAGE).get_page(request.GET.get("page"))
+        return admin_page(
+            self,
+            request,
+            "admin/articles/mentions.html",
+            "Unlinked mentions",
+            page=page,
+            can_change=can_change,
+        )
+
+    def _act_on_mention(self, request):
+        mention = get_object_or_404(UnlinkedMention, pk=request.POST.get("mention"))
+        action = ACTIONS.get(request.POST.get("action"))
+        back = reverse("admin:articles_article_mentions")
+        if request.POST.get("page", "").isdigit():
+            back += f"?page={request.POST['page']}"
+        if action is None:
+            self.message_user(request, "Choose Link or Tag.", messages.ERROR)
+            return redirect(back)
+        named = mention.article or mention.tag
+        try:
+            section = action(mention=mention, user=request.user)
+        except MentionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(back)
+        self.log_change(request, section.article, f"{named} from the unlinked mentions.")
+        done = "Linked" if action is link_mention else "Tagged"
+        self.message_user(request, f"{done} “{section.heading}”: {named}.", messages.SUCCESS)
+        return redirect(back)
