@@ -99,6 +99,16 @@ def test_wanted_titles_with_how_many_articles_want_each(editor_client):
     assert "All 2 wanted titles" in text
 
 
+def test_link_health_counts_with_a_link_to_their_page(editor_client):
+    make_article("Alone", sections=[{"heading": "Untagged", "body": "No links here."}])
+    text = panel(editor_client.get(reverse("admin:index")).content.decode(), "link-health")
+    assert "Articles no other article links to 1" in text
+    assert "Articles that link to no other 1" in text
+    assert "Passages without a topic 1" in text
+    page = editor_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:articles_article_link_health") in page
+
+
 def test_state_counts(editor):
     make_article("Draft one", status=Article.Status.DRAFT)
     make_article("Later one", published_at=timezone.now() + timedelta(days=1))

@@ -1,9 +1,10 @@
 """
 The editor's dashboard, the admin's first page: the drafts this editor
 worked on, what is scheduled and when, what changed lately and who changed
-it, the titles most wanted, and the counts of each state. A fixed number of
-queries, whatever the size of the site: every list is cut at ``PANEL_ROWS``
-and counted in the database.
+it, the titles most wanted, the counts of each state and the link health
+counts (``editorial.link_health``). A fixed number of queries, whatever the
+size of the site: every list is cut at ``PANEL_ROWS`` and counted in the
+database.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from ..models import Article, CrossReference
+from .link_health import link_health_counts
 
 PANEL_ROWS = 8
 
@@ -34,6 +36,7 @@ class Dashboard:
     recent: list
     wanted: list
     wanted_total: int
+    health: dict
 
 
 def _article_versions():
@@ -102,28 +105,25 @@ def recently_changed(rows=PANEL_ROWS):
 
 
 def most_wanted(rows=PANEL_ROWS):
-    """
-    (the titles most wanted, with how many articles want each; how many
-    titles are wanted in all): two queries.
-    """
-    waiting = CrossReference.objects.filter(target__isnull=True)
+    """The titles most wanted, with how many articles want each: one query."""
     top = (
-        waiting.values("target_key")
+        CrossReference.objects.filter(target__isnull=True)
+        .values("target_key")
         .annotate(title=Min("target_title"), wanted_by=Count("source_article", distinct=True))
         .order_by("-wanted_by", "target_key")[:rows]
     )
-    total = waiting.values("target_key").distinct().count()
-    return [WantedTitle(row["title"], row["wanted_by"]) for row in top], total
+    return [WantedTitle(row["title"], row["wanted_by"]) for row in top]
 
 
 def dashboard_for(user):
     """Everything the dashboard shows to ``user``."""
-    wanted, wanted_total = most_wanted()
+    health = link_health_counts()
     return Dashboard(
         counts=state_counts(),
         my_drafts=my_drafts(user),
         scheduled=scheduled(),
         recent=recently_changed(),
-        wanted=wanted,
-        wanted_total=wanted_total,
+        wanted=most_wanted(),
+        wanted_total=health["wanted"],
+        health=health,
     )
