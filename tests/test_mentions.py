@@ -202,11 +202,16 @@ def test_the_page_needs_the_csrf_token(named):
     assert client.post(reverse(PAGE), {"mention": mention.pk, "action": "link"}).status_code == 403
 
 
-def test_an_import_finds_the_mentions_in_what_it_wrote(django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("batch_size", [100, 1])
+def test_an_import_finds_the_mentions_in_what_it_wrote(
+    batch_size, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.core.management import call_command
 
+    from articles.sources import importer
     from tests.conftest import SOURCES_DIR
 
+    monkeypatch.setattr(importer, "BATCH_SIZE", batch_size)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_sources", str(SOURCES_DIR), verbosity=0)
     imported = UnlinkedMention.objects.all()

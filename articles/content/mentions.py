@@ -11,6 +11,7 @@ its words' stems, since tagging leaves the text alone.
 
 import re
 import threading
+from contextlib import contextmanager
 
 import reversion
 from django.db import transaction
@@ -198,10 +199,28 @@ def mentions_changed(*, article_ids=(), names=()):
 _pending = threading.local()
 
 
+@contextmanager
+def gathered():
+    """
+    Look at the changes committed inside the block once, at its end: an
+    import of many batches reads the passages once, not once a batch.
+    """
+    outer = getattr(_pending, "held", False)
+    _pending.held = True
+    try:
+        yield
+    finally:
+        _pending.held = outer
+        if not outer:
+            _flush()
+
+
 def _flush():
     # The first callback of a commit looks at every change asked for so far;
     # the rest find nothing left. (A rolled-back transaction's changes are
     # looked at by the next commit: needless work, never a missed change.)
+    if getattr(_pending, "held", False):
+        return
     article_ids = getattr(_pending, "article_ids", set())
     names = getattr(_pending, "names", set())
     if not (article_ids or names):

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.content import mentions
 from articles.content.references import count_cross_references
 from articles.sources import importer
 from articles.sources.outline import SourceError
@@ -74,12 +75,14 @@ class Command(BaseCommand):
         batch = []
         # A re-run parses only what changed: files with the bytes last imported are known.
         items = files if force else importer.known_sources(files)
-        for prepared in prepared_in_order(items, count=len(files), jobs=jobs):
-            batch.append(prepared)
-            if len(batch) >= importer.BATCH_SIZE:
-                self._import(batch, force=force, dry_run=dry_run, publish=not draft)
-                batch = []
-        self._import(batch, force=force, dry_run=dry_run, publish=not draft)
+        # The unlinked mentions are found once, after the last batch.
+        with mentions.gathered():
+            for prepared in prepared_in_order(items, count=len(files), jobs=jobs):
+                batch.append(prepared)
+                if len(batch) >= importer.BATCH_SIZE:
+                    self._import(batch, force=force, dry_run=dry_run, publish=not draft)
+                    batch = []
+            self._import(batch, force=force, dry_run=dry_run, publish=not draft)
 
         resolved, unresolved = count_cross_references()
         prefix = "Dry run, nothing saved: " if dry_run else ""
