@@ -27,6 +27,8 @@ from .reference_syntax import REFERENCE_PATTERN
 TITLE, TOPIC = UnlinkedMention.Kind.TITLE, UnlinkedMention.Kind.TOPIC
 BATCH_SIZE = 1000
 MAX_NAMES_TO_FILTER = 40
+# Enough of a word to find it in the database whatever its ending.
+PREFIX = 5
 
 # What a mention is never looked for in: the text of links and references
 # (linking there would nest links), code, addresses, HTML, heading lines and
@@ -170,15 +172,21 @@ def refresh_mentions(*, article_ids=None, sections=None):
 def passages_that_may_name(names):
     """
     The passages whose text may hold one of ``names``: a cheap filter in the
-    database on the longest word's start, before the matcher reads them.
+    database (every word of the name, by its first letters, as written or
+    with its accents folded) before the matcher reads them.
     """
     condition = Q()
     for name in names:
-        longest = max(name.split(), key=len, default="")
-        if not longest:
+        found = words(name)
+        if not found.plain:
             continue
-        for prefix in {longest[:5], fold(longest)[:5]}:
-            condition |= Q(body__icontains=prefix)
+        every_word = Q()
+        for start, end in found.spans:
+            written = name[start:end]
+            every_word &= Q(body__icontains=written[:PREFIX]) | Q(
+                body__icontains=fold(written)[:PREFIX]
+            )
+        condition |= every_word
     return Section.objects.filter(condition) if condition else Section.objects.none()
 
 

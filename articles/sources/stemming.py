@@ -67,7 +67,8 @@ def words(text):
     tokens, spans, linked = [], [], []  # linked[i]: token i joins the one before it by a hyphen
     previous_end = None
     for match in _WORD.finditer(text):
-        word = fold(match.group())
+        word = match.group()
+        word = word.lower() if word.isascii() else fold(word)  # the same, much faster
         gap = text[previous_end : match.start()] if previous_end is not None else None
         if gap in _APOSTROPHES and word == "s":  # a possessive: "canada's" is "canada"
             previous_end = match.end()
@@ -155,7 +156,16 @@ def find_phrases(found, index, ignore=frozenset()):
     in ``ignore`` are not looked for.
     """
     position, size = 0, len(found.stems)
+    stems, plain, joined = found.stems, found.plain, found.joined
     while position < size:
+        if (
+            stems[position] not in index
+            and EXACT + plain[position] not in index
+            and position not in joined
+        ):
+            # Most words start no phrase: skip them before reading them every way.
+            position += 1
+            continue
         best_end, best = position, set()
         for key, after in keys_at(found, position):
             for form, label in index.get(key, ()):
