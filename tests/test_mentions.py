@@ -222,3 +222,36 @@ def test_an_import_finds_the_mentions_in_what_it_wrote(
         (m.section_id, m.kind, m.article_id, m.tag_id, m.start)
         for m in UnlinkedMention.objects.all()
     }
+
+
+def test_the_command_finds_every_mention_and_a_dry_run_saves_none(named):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    section = passage("The defence attaché spoke of crisis management.")
+    out = StringIO()
+    call_command("find_mentions", "--dry-run", stdout=out)
+    assert "Dry run, nothing saved: 2 unlinked mentions found (0 before)." in out.getvalue()
+    assert not UnlinkedMention.objects.exists()
+    call_command("find_mentions", stdout=out)
+    assert UnlinkedMention.objects.filter(section=section).count() == 2
+
+
+def test_the_page_takes_a_fixed_number_of_queries(named, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_editor())
+
+    def count():
+        refresh_mentions()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(PAGE)).status_code == 200
+        return len(captured.captured_queries)
+
+    passage("The defence attaché spoke.")
+    small = count()
+    for n in range(5):
+        passage(f"Report {n}: the defence attaché spoke of crisis management.")
+    assert count() == small
