@@ -1,7 +1,7 @@
 """
 Drafts and scheduled articles are never public: not on any page, list, tag
-index or tag page, feed, sitemap, related passage, backlink, previous/next
-link or "See also" link. Each place is checked on its own.
+index or tag page, feed, sitemap, preview card, related passage, backlink,
+previous/next link or "See also" link. Each place is checked on its own.
 """
 
 from datetime import timedelta
@@ -98,6 +98,10 @@ def test_hidden_articles_have_no_page(read, corpus):
         ("/feed/", "Public Piece"),
         ("/tags/alliances/feed/", "Public Piece"),
         ("/sitemap.xml", "/articles/public-piece/"),
+        ("/tags/alliances/card/", "Alliances"),
+        ("/tags/logistics/card/", "Public Passage"),
+        ("/articles/public-piece/card/", "Public Piece"),
+        ("/articles/public-piece/card/public-passage/", "Public Passage"),
     ],
 )
 def test_lists_feeds_and_sitemap_leave_hidden_articles_out(read, corpus, url, shown):
@@ -106,6 +110,14 @@ def test_lists_feeds_and_sitemap_leave_hidden_articles_out(read, corpus, url, sh
     content = response.content.decode()
     assert shown in content
     assert_nothing_hidden(content)
+
+
+def test_hidden_articles_and_their_passages_have_no_preview_card(read, corpus):
+    for key, anchor in (("draft", "draft-findings"), ("scheduled", "embargoed-findings")):
+        slug = corpus[key].slug
+        assert read(f"/articles/{slug}/card/").status_code == 404
+        assert read(f"/articles/{slug}/card/{anchor}/").status_code == 404
+    assert read("/tags/embargoed-topic/card/").status_code == 404
 
 
 def test_tag_counts_count_only_published_content(read, corpus):

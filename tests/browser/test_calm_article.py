@@ -69,7 +69,9 @@ def test_nothing_drawn_as_a_box_between_two_passages(site, new_context):
     for gap in gaps:
         # Only the passage's own closed line, e.g. "3 related passages, 6 topics".
         assert [item["element"] for item in gap] == ["details.passage-notes"], gap
-        assert re.fullmatch(r"\d+ related passages?, \d+ topics?", gap[0]["text"]), gap
+        assert re.fullmatch(
+            r"\d+ related passages?, \d+ topics?|\d+ related passages?|\d+ topics?", gap[0]["text"]
+        ), gap
 
 
 def test_every_passage_reaches_its_related_passages_in_one_click(site, new_context):
@@ -78,13 +80,17 @@ def test_every_passage_reaches_its_related_passages_in_one_click(site, new_conte
     expected = related.related_passages(article, sections)
     page = new_context(viewport=DESKTOP).new_page()
     page.goto(f"/articles/{FRANCOPHONIE}/")
+    assert expected, "the article has related passages"
     for section in sections:
         heading = page.locator(f"[id='{section.anchor}']")
         passage = page.locator("section.passage").filter(has=heading)
         links = passage.get_by_role("complementary").get_by_role("link")
+        wanted = expected.get(section.pk, [])
+        if not wanted:  # no passage elsewhere shares its topics
+            expect(links).to_have_count(0)
+            continue
         expect(links.first).to_be_hidden()
         passage.locator("summary").click()
-        names = [passage.heading for passage in expected[section.pk]]
-        expect(links).to_have_text(names)
-        for link, wanted in zip(links.all(), expected[section.pk], strict=True):
-            assert link.get_attribute("href") == wanted.url
+        expect(links).to_have_text([related_passage.heading for related_passage in wanted])
+        for link, related_passage in zip(links.all(), wanted, strict=True):
+            assert link.get_attribute("href") == related_passage.url

@@ -28,6 +28,9 @@ PAGES = {
     "citing article": f"/articles/{CITING}/",
     "cite page": f"/articles/{FRANCOPHONIE}/cite/peacekeeping-missions/",
     "tag page": "/tags/training-programmes/",
+    "passage card": f"/articles/{FRANCOPHONIE}/card/peacekeeping-missions/",
+    "article card": f"/articles/{FRANCOPHONIE}/card/",
+    "topic card": "/tags/training-programmes/card/",
     "tag index": "/tags/",
 }
 
