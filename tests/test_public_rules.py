@@ -16,6 +16,11 @@ HIDDEN_TITLES = ("Hidden Draft Memo", "Scheduled Embargoed Brief")
 HIDDEN_SLUGS = ("hidden-draft-memo", "scheduled-embargoed-brief")
 HIDDEN_TAG = "Embargoed topic"
 HIDDEN_HEADINGS = ("Draft Findings", "Embargoed Findings")
+# The public passage's own words naming the hidden articles, as its page shows them.
+CITING_WORDS = (
+    '<p class="see-also">See also: Hidden Draft Memo</p>',
+    "<p>And Scheduled Embargoed Brief too.</p>",
+)
 
 
 @pytest.fixture
@@ -109,6 +114,14 @@ def test_lists_feeds_and_sitemap_leave_hidden_articles_out(read, corpus, url, sh
     assert response.status_code == 200
     content = response.content.decode()
     assert shown in content
+    if "/feed/" in url:
+        # A feed entry carries the article's whole text: the only trace allowed
+        # is the one its page shows, the citing passage's own words, as plain
+        # text (escaped in the entry's content).
+        for words in CITING_WORDS:
+            escaped = words.replace("<", "&lt;").replace(">", "&gt;")
+            assert content.count(escaped) == 1, words
+            content = content.replace(escaped, "")
     assert_nothing_hidden(content)
 
 
@@ -134,11 +147,7 @@ def test_tag_used_only_by_hidden_articles_is_not_public(read, corpus):
 def test_article_page_shows_nothing_of_hidden_articles(read, corpus):
     page = read(corpus["public"].get_absolute_url()).content.decode()
     # The only trace allowed: the citing passage's own words, as plain text.
-    citing_words = (
-        '<p class="see-also">See also: Hidden Draft Memo</p>',
-        "<p>And Scheduled Embargoed Brief too.</p>",
-    )
-    for words in citing_words:
+    for words in CITING_WORDS:
         assert page.count(words) == 1, words
         page = page.replace(words, "")
     assert_nothing_hidden(page)

@@ -38,8 +38,9 @@ EXPECTED = {
     # tag usage (with its article count), the topic's description, a page of
     # articles, passages
     "/tags/alliances/": 5,
-    "/feed/": 2,  # articles, their tags
-    "/tags/alliances/feed/": 5,  # tag usage, the topic's description, articles, their tags
+    "/feed/": 4,  # articles, their tags, their passages, their references' targets
+    # tag usage, the topic's description, articles, their tags, passages, targets
+    "/tags/alliances/feed/": 7,
     "/sitemap.xml": 4,  # count and page of articles, tag usage
 }
 # What the article page may ever run, whatever it shows.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tags/<tagslug:slug>/card/", cards.topic_card, name="topic_card"),
     path("search/", views.search, name="search"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed.xsl", feeds.stylesheet, name="feed_stylesheet"),
     path("feed.json", json_feed.json_feed, name="json_feed"),
     path("map/", topic_map.topic_map, name="topic_map"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
