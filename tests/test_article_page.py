@@ -37,10 +37,11 @@ def test_nothing_but_a_quiet_line_stands_between_two_passages(read, imported_sou
     page = page_of(read, f"/articles/{FRANCOPHONIE}/")
     gaps = between_passages(page)
     assert len(gaps) == Section.objects.filter(article__slug=FRANCOPHONIE).count()
+    assert any('<details class="passage-notes">' in gap for gap in gaps)
     for gap in gaps:
-        # One closed disclosure, and nothing else but closing tags: no related
-        # box, no row of tag pills.
-        assert gap.count('<details class="passage-notes">') == 1
+        # At most one closed disclosure, and nothing else but closing tags: no
+        # related box, no row of tag pills.
+        assert gap.count('<details class="passage-notes">') <= 1
         rest = re.sub(r"(?s)<details class=\"passage-notes\">.*?</details>", "", gap)
         assert re.sub(r"\s+|</div>|</section>", "", rest) == "", gap
 
@@ -50,17 +51,26 @@ def test_each_passage_line_opens_on_its_related_passages_and_topics(read, import
     _, sections = selectors.tags_and_sections(article)
     expected = related.related_passages(article, sections)
     page = page_of(read, article)
+    assert expected, "the article has related passages"
     for section in sections:
         start = page.index(f'id="{section.anchor}"')
         end = page.find('<section class="passage', start)
         chunk = page[start : end if end != -1 else len(page)]
-        notes = chunk[chunk.index('<details class="passage-notes">') : chunk.index("</details>")]
         passages = expected.get(section.pk, [])
+        said = [
+            f"{count} {noun}{'s' if count != 1 else ''}"
+            for count, noun in (
+                (len(passages), "related passage"),
+                (len(section.tag_list), "topic"),
+            )
+            if count
+        ]
+        if not said:  # nothing to open: no line at all
+            assert "passage-notes" not in chunk
+            continue
+        notes = chunk[chunk.index('<details class="passage-notes">') : chunk.index("</details>")]
         summary = re.search(r"<summary[^>]*>(.*?)</summary>", notes).group(1)
-        assert summary == (
-            f"{len(passages)} related passage{'s' if len(passages) != 1 else ''}, "
-            f"{len(section.tag_list)} topic{'s' if len(section.tag_list) != 1 else ''}"
-        )
+        assert summary == ", ".join(said)
         # Every related passage and every topic is one click away.
         for passage in passages:
             assert f'<a href="{passage.url}">' in notes
@@ -75,7 +85,9 @@ def test_the_article_topics_are_one_line_of_links_not_pills(read, imported_sourc
     header = page[start : page.index("</header>", start)]
     assert '<ul class="topic-line" aria-label="Topics of this article">' in header
     assert 'class="tag"' not in header
-    assert header.count('<li><a href="/tags/') == 12
+    assert (
+        header.count('<li><a href="/tags/') == Article.objects.get(slug=FRANCOPHONIE).tags.count()
+    )
 
 
 def test_further_reading_ranks_passages_across_the_article(read, db):
