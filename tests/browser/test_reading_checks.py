@@ -24,6 +24,8 @@ PHONE_390 = {"width": 390, "height": 844}
 CITING = "notes-on-francophone-cooperation"
 PAGES = {
     "home": "/",
+    "article list": "/articles/",
+    "search": "/search/?q=peacekeeping",
     "article": f"/articles/{FRANCOPHONIE}/",
     "citing article": f"/articles/{CITING}/",
     "cite page": f"/articles/{FRANCOPHONIE}/cite/peacekeeping-missions/",
