@@ -85,7 +85,7 @@ def main(argv=None):
     import_seconds, _ = timed(lambda: call_command("import_sources", str(source_dir), verbosity=0))
     passages = Section.objects.count()
     note("the whole corpus…")
-    whole = [timed(refresh_mentions)[0] for _ in range(2)]
+    whole = [timed(refresh_mentions)[0]]
     found = UnlinkedMention.objects.count()
     by_kind = {
         kind: UnlinkedMention.objects.filter(kind=kind).count()

@@ -138,13 +138,30 @@ def keys_at(found, position):
         yield EXACT + whole, after
 
 
+# Where a node of an index holds the labels of the phrases that end there
+# (no key is empty: a key is a stem, or EXACT and a word).
+_ENDS_HERE = ""
+
+
 def index_forms(phrases):
-    """{first key: [(form, label)]} for (phrase, label) pairs: what find_phrases looks in."""
-    index = {}
+    """
+    The index find_phrases looks in, for (phrase, label) pairs: a tree of
+    keys, each phrase's forms a path from the root, so that looking for
+    thousands of phrases costs about what looking for one does.
+    """
+    root = {}
     for phrase, label in phrases:
         for form in phrase_forms(phrase):
-            index.setdefault(form[0], []).append((form, label))
-    return index
+            add_form(root, form, label)
+    return root
+
+
+def add_form(index, form, label):
+    """Add one form of a phrase (phrase_forms) to an index, under ``label``."""
+    node = index
+    for key in form:
+        node = node.setdefault(key, {})
+    node.setdefault(_ENDS_HERE, set()).add(label)
 
 
 def find_phrases(found, index, ignore=frozenset()):
@@ -167,30 +184,20 @@ def find_phrases(found, index, ignore=frozenset()):
             position += 1
             continue
         best_end, best = position, set()
-        for key, after in keys_at(found, position):
-            for form, label in index.get(key, ()):
-                if label in ignore:
-                    continue
-                end = _match(found, form, 1, after)
-                if end is None or end < best_end:
-                    continue
-                if end > best_end:
-                    best_end, best = end, set()
-                best.add(label)
+        paths = [(index, position)]
+        while paths:
+            node, at = paths.pop()
+            labels = node.get(_ENDS_HERE)
+            if labels and at >= best_end and (labels := labels - ignore):
+                if at > best_end:
+                    best_end, best = at, set()
+                best |= labels
+            if at < size:
+                for key, after in keys_at(found, at):
+                    if (child := node.get(key)) is not None:
+                        paths.append((child, after))
         if not best:
             position += 1
             continue
         yield best, position, best_end
         position = best_end
-
-
-def _match(found, form, index, position):
-    """Where the text's words from ``position`` on read as ``form[index:]``: the end, or None."""
-    if index == len(form):
-        return position
-    if position >= len(found.stems):
-        return None
-    for key, after in keys_at(found, position):
-        if key == form[index] and (end := _match(found, form, index + 1, after)) is not None:
-            return end
-    return None

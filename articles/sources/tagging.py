@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 from ..content.tags import clean_tag_name
 from .outline import ItemList, Paragraph, SourceError
-from .stemming import find_phrases, phrase_forms, words
+from .stemming import add_form, find_phrases, phrase_forms, words
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
 # A topic named in a heading counts this many times a mention in the body.
@@ -47,23 +47,23 @@ class Vocabulary:
 
     names: tuple[str, ...]
     phrases: tuple[tuple[str, str, tuple], ...]  # (phrase, topic name, forms)
-    # The forms by their first key: a text's word rules out every other phrase at once.
-    _by_first_key: dict = field(init=False, repr=False, compare=False)
+    # The forms as a tree of keys (stemming.index_forms): found in one reading of a text.
+    _index: dict = field(init=False, repr=False, compare=False)
     order: dict = field(init=False, repr=False, compare=False)  # topic name → its place
 
     def __post_init__(self):
-        by_first_key = {}
+        index = {}
         for _phrase, name, forms in self.phrases:
             for form in forms:
-                by_first_key.setdefault(form[0], []).append((form, name))
-        object.__setattr__(self, "_by_first_key", by_first_key)
+                add_form(index, form, name)
+        object.__setattr__(self, "_index", index)
         object.__setattr__(self, "order", {name: n for n, name in enumerate(self.names)})
 
     def treatment(self, text):
         """The topics a text speaks of (each phrase found as stemming.find_phrases reads it)."""
         found = words(text)
         topics = {}
-        for names, start, end in find_phrases(found, self._by_first_key):
+        for names, start, end in find_phrases(found, self._index):
             for name in names:
                 mentions, covered = topics.get(name, (0, 0))
                 topics[name] = (mentions + 1, covered + end - start)
