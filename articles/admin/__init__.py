@@ -7,7 +7,8 @@ The editors' admin, one module per concern:
 - ``wanted``, ``importing``, ``preview_links``, ``history``: the article
   admin's other pages (wanted articles, source upload, preview links,
   history with compare and revert);
-- ``tags``: tags with usage counts, renaming and merging;
+- ``tags``: tags with usage counts, renaming and merging; ``topics``: the
+  topics' descriptions shown to readers;
 - ``revisions``: what a revision holds, and ``recorded_revision`` for changes
   made outside the change form; ``pages``: the frame of the extra pages;
 - ``publishing``: the change form's publishing buttons and status line;
@@ -16,4 +17,4 @@ The editors' admin, one module per concern:
 Importing this package (``admin.autodiscover``) registers every model admin.
 """
 
-from . import articles, preview_links, site, tags  # noqa: F401
+from . import articles, preview_links, site, tags, topics  # noqa: F401

@@ -1,6 +1,7 @@
 """
 The Editors group: exactly the permissions to add, change, publish and delete
-articles, sections and tags (and their cross-references and preview links).
+articles, sections and tags (and their cross-references, preview links and
+topic descriptions).
 Kept in step after every ``migrate`` by a post_migrate handler, so a fresh
 database and an upgraded one both have it; ``manage.py setup_roles`` runs it
 on demand.
@@ -18,6 +19,7 @@ EDITOR_PERMISSIONS = {
         "taggedarticle": {"add", "change", "delete", "view"},
         "taggedsection": {"add", "change", "delete", "view"},
         "previewlink": {"add", "change", "delete", "view"},
+        "topicdescription": {"add", "change", "delete", "view"},
     },
     "taggit": {
         "tag": {"add", "change", "delete", "view"},
