@@ -405,11 +405,16 @@
     container = group.querySelector("fieldset");
     group.classList.add("sections-enhanced");
     buildOutline();
+    // The public page's "Edit" link of a passage names its card (#sections-N).
+    var linked = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
     cards().forEach(function (card) {
       var hasErrors = card.querySelector(".errorlist, .errors") !== null;
-      enhance(card, hasErrors || !isSaved(card));
+      enhance(card, hasErrors || !isSaved(card) || card === linked);
     });
     refresh();
+    if (linked && linked.classList.contains("inline-related")) {
+      linked.scrollIntoView();
+    }
     group.addEventListener("click", onClick);
     group.addEventListener("input", onInput);
     group.addEventListener("change", onInput);
