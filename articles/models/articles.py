@@ -1,7 +1,6 @@
 """
-The content model: an Article is made of ordered Sections; both carry topic
-tags (django-taggit, through typed tables); a CrossReference points from a
-passage to another article by title, and resolves once that article exists.
+Articles and their sections, the typed tag through-models, and the rules
+for their addresses (slugs and anchors).
 """
 
 import math
@@ -13,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-from taggit.models import Tag, TaggedItemBase
+from taggit.models import TaggedItemBase
 
-from .content.reference_syntax import normalize_title, target_key_and_slug
-from .content.rendering import plain_text, render_markdown
+from ..content.reference_syntax import normalize_title
+from ..content.rendering import plain_text, render_markdown
 
 WORDS_PER_MINUTE = 230
 
@@ -250,128 +249,6 @@ class Section(models.Model):
         self.word_count = rendered.word_count
 
 
-class CrossReference(models.Model):
-    class Kind(models.TextChoices):
-        SEE_ALSO = "see_also", "See also"
-        INLINE = "inline", "Inline link"
-
-    source_article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="outgoing_references"
-    )
-    source_section = models.ForeignKey(
-        Section,
-        on_delete=models.CASCADE,
-        related_name="cross_references",
-        null=True,
-        blank=True,
-        help_text="The passage the reference stands in (empty: the article's lead).",
-    )
-    position = models.PositiveIntegerField(default=0)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SEE_ALSO)
-    target_title = models.CharField(max_length=255, help_text="The title as written.")
-    target_heading = models.CharField(
-        max_length=255, blank=True, help_text="A section heading in the target, if named."
-    )
-    context = models.TextField(
-        blank=True,
-        editable=False,
-        help_text="The sentence the reference stands in, as plain text (empty on a See also line).",
-    )
-    target_key = models.CharField(max_length=255, editable=False, db_index=True)
-    target_slug = models.CharField(max_length=255, editable=False, db_index=True)
-    target = models.ForeignKey(
-        Article,
-        on_delete=models.SET_NULL,
-        related_name="incoming_references",
-        null=True,
-        blank=True,
-        help_text="The article the title names, once it exists.",
-    )
-
-    class Meta:
-        ordering = ["source_article", "position", "id"]
-        verbose_name = "cross-reference"
-        verbose_name_plural = "cross-references"
-        indexes = [models.Index(fields=["target", "source_article"], name="xref_target_source")]
-        constraints = [
-            models.CheckConstraint(condition=~Q(target_title=""), name="xref_title_not_empty"),
-        ]
-
-    def __str__(self):
-        return f"{self.source_article} → {self.target_title}"
-
-    def save(self, *args, **kwargs):
-        self.target_key, self.target_slug = target_key_and_slug(self.target_title)
-        super().save(*args, **kwargs)
-
-
-class TopicDescription(models.Model):
-    """What a topic is about, in the editors' words: shown on its page, in its card and feed."""
-
-    tag = models.OneToOneField(
-        Tag, on_delete=models.CASCADE, related_name="topic_description", verbose_name="topic"
-    )
-    text = models.TextField(
-        "description",
-        help_text="A paragraph or two (Markdown) saying what the topic covers and why it matters.",
-    )
-    text_html = models.TextField(editable=False, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["tag__name"]
-        verbose_name = "topic description"
-        verbose_name_plural = "topic descriptions"
-
-    def __str__(self):
-        return f"Description of {self.tag}"
-
-    def save(self, *args, **kwargs):
-        self.text_html = render_markdown(self.text)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {"text_html"}
-        super().save(*args, **kwargs)
-        _topic_pages_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        _topic_pages_changed()
-        return result
-
-
-def _topic_pages_changed():
-    # The topic pages are stored under what lists show (see caching.versions).
-    from .caching import bump_after_commit
-    from .caching.versions import LISTS
-
-    bump_after_commit({LISTS})
-
-
-class PreviewLink(models.Model):
-    """A signed, expiring, revocable link that shows one unpublished article to a reviewer."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
-    created_by = models.ForeignKey(
-        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "preview link"
-        verbose_name_plural = "preview links"
-
-    def __str__(self):
-        return f"Preview of {self.article} until {self.expires_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_active(self):
-        return self.revoked_at is None and self.expires_at > timezone.now()
-
-
 @dataclass(frozen=True)
 class RenderedBody:
     """A lead or section body rendered: the HTML stored, its visible text and its words."""
@@ -413,59 +290,3 @@ def unique_anchor(article_id, heading, *, exclude_pk=None):
     return unique_slug(
         Section, heading, exclude_pk=exclude_pk, field="anchor", article_id=article_id
     )
-
-
-class UnlinkedMention(models.Model):
-    """
-    A passage that names another published article, or a topic, without
-    linking to it or carrying it (found by content/mentions.py).
-    """
-
-    class Kind(models.TextChoices):
-        TITLE = "title", "Article title"
-        TOPIC = "topic", "Topic"
-
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="unlinked_mentions")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    article = models.ForeignKey(
-        Article,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="unlinked_mentions_of",
-        help_text="The article the passage names (a title mention).",
-    )
-    tag = models.ForeignKey(
-        "taggit.Tag",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="unlinked_mentions",
-        verbose_name="topic",
-        help_text="The topic the passage names (a topic mention).",
-    )
-    text = models.CharField(max_length=255, help_text="The words as the passage writes them.")
-    start = models.PositiveIntegerField(help_text="Where the words start in the passage's body.")
-    end = models.PositiveIntegerField()
-    sentence = models.TextField(blank=True, help_text="The sentence they stand in, as plain text.")
-
-    class Meta:
-        ordering = ["section", "start", "id"]
-        verbose_name = "unlinked mention"
-        verbose_name_plural = "unlinked mentions"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="title", article__isnull=False, tag__isnull=True)
-                | Q(kind="topic", tag__isnull=False, article__isnull=True),
-                name="mention_names_one_thing",
-            ),
-            models.UniqueConstraint(fields=["section", "article"], name="unique_title_mention"),
-            models.UniqueConstraint(fields=["section", "tag"], name="unique_topic_mention"),
-            models.CheckConstraint(
-                condition=Q(end__gt=models.F("start")), name="mention_not_empty"
-            ),
-        ]
-
-    def __str__(self):
-        named = self.article if self.kind == self.Kind.TITLE else self.tag
-        return f"{self.section} names {named}"
