@@ -31,7 +31,7 @@ def test_the_login_comes_last_with_the_address(client, capsys):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_serve_starts_the_server_right_after_printing_the_login():
     result = subprocess.run(
-        ["make", "-n", "serve", "BIND=127.0.0.1:18451"],
+        ["make", "--no-print-directory", "-n", "serve", "BIND=127.0.0.1:18451"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -42,6 +42,10 @@ def test_make_serve_starts_the_server_right_after_printing_the_login():
     assert "gunicorn" in commands[-1] and "--log-level warning" in commands[-1]
     for target in ("dev", "password"):
         dry = subprocess.run(
-            ["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True
+            ["make", "--no-print-directory", "-n", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert "create_local_editor --local" in dry.stdout
