@@ -46,6 +46,22 @@ VISIBLE = (
 
 def expression(cursor, required):
     """The to_tsquery text for ``required`` (text.requirements); no prefixes here."""
+    # to_tsquery drops a stop word even from inside "|", which would leave a
+    # typed stop word's joined forms ("at" → "stationedat") required on their
+    # own and find nothing: such a word keeps only its plain form, which
+    # to_tsquery then drops as it always has.
+    typed = [forms[0].words[0] for forms in required if len(forms) > 1 and len(forms[0].words) == 1]
+    if typed:
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) AS w "
+            "WHERE numnode(to_tsquery('english', quote_literal(w))) = 0",
+            [typed],
+        )
+        stop_words = {row[0] for row in cursor.fetchall()}
+        required = [
+            forms[:1] if len(forms[0].words) == 1 and forms[0].words[0] in stop_words else forms
+            for forms in required
+        ]
     return render(required)
 
 
