@@ -11,6 +11,7 @@ One query, whatever the size of the corpus, and a bounded number of rows.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.urls import reverse
 
 from ..content.reference_syntax import heading_anchor, reference_label
@@ -78,7 +79,9 @@ def backlinks(article, *, limit=BACKLINKS_READ):
         .order_by(
             "-source_article__published_at",
             "-source_article_id",
-            "source_section__position",
+            # The lead (no section) first on every database: SQLite puts NULL
+            # first by itself, PostgreSQL last.
+            F("source_section__position").asc(nulls_first=True),
             "position",
         )
         .values_list(
