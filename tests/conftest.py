@@ -3,6 +3,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
+
+from tests.factories import make_editor
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "articles" / "sources" / "texts"
 
@@ -35,3 +38,17 @@ def read(client):
         return client.get(url, params or None)
 
     return get
+
+
+@pytest.fixture
+def editor(db):
+    """A staff user in the Editors group (not a superuser)."""
+    return make_editor()
+
+
+@pytest.fixture
+def editor_client(editor):
+    """A browser-like client logged in as ``editor``."""
+    client = Client()
+    client.force_login(editor)
+    return client

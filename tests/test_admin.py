@@ -31,18 +31,6 @@ MAX_QUERIES = 15
 # --- Helpers ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def editor():
-    return make_editor()
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()
-    client.force_login(editor)
-    return client
-
-
 def make_corpus(n_articles, n_sections=10):
     """Articles with tagged sections and one unresolved cross-reference each."""
     articles = []

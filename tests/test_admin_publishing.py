@@ -23,18 +23,6 @@ from tests.factories import make_article, make_editor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor():
-    return make_editor()
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()
-    client.force_login(editor)
-    return client
-
-
 def change_url(article):
     return reverse("admin:articles_article_change", args=[article.pk])
 

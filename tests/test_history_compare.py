@@ -119,18 +119,6 @@ def test_section_tags_and_level():
 # --- The compare page and restoring -------------------------------------------------------
 
 
-@pytest.fixture
-def editor():
-    return make_editor()
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()
-    client.force_login(editor)
-    return client
-
-
 def change_url(article):
     return reverse("admin:articles_article_change", args=[article.pk])
 
