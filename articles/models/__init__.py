@@ -20,7 +20,7 @@ from .articles import (
     unique_slug,
 )
 from .previews import PreviewLink
-from .references import CrossReference, UnlinkedMention
+from .references import CrossReference, PendingMentionName, UnlinkedMention
 from .topics import TopicDescription
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Article",
     "ArticleQuerySet",
     "CrossReference",
+    "PendingMentionName",
     "PreviewLink",
     "RenderedBody",
     "Section",

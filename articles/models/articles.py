@@ -4,8 +4,10 @@ for their addresses (slugs and anchors).
 """
 
 import math
+import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -32,6 +34,40 @@ class ArticleQuerySet(models.QuerySet):
     def drafts(self):
         """Not published: only editors see them."""
         return self.filter(status=Article.Status.DRAFT)
+
+
+MAX_ALIAS_LENGTH = 255
+# What a cross-reference cannot hold (reference_syntax), so neither can an alias.
+_NOT_IN_ALIAS = re.compile(r"[\[\]#|]")
+
+
+def alias_lines(aliases):
+    """The aliases in an ``aliases`` text: one per line, spacing collapsed, blanks and repeats left out."""
+    lines = (" ".join(line.split()) for line in (aliases or "").splitlines())
+    return [line for line in dict.fromkeys(lines) if line]
+
+
+def validate_aliases(value):
+    """Each alias a name a passage could write: words, no reference syntax, not too long."""
+    for line in alias_lines(value):
+        if len(line) > MAX_ALIAS_LENGTH:
+            raise ValidationError(
+                "An alias may be at most %(limit)d characters long: “%(alias)s…”.",
+                code="alias_too_long",
+                params={"limit": MAX_ALIAS_LENGTH, "alias": line[:40]},
+            )
+        if _NOT_IN_ALIAS.search(line):
+            raise ValidationError(
+                "An alias cannot contain [, ], # or |: “%(alias)s”.",
+                code="alias_syntax",
+                params={"alias": line},
+            )
+        if not any(character.isalnum() for character in line):
+            raise ValidationError(
+                "An alias needs at least one letter or digit: “%(alias)s”.",
+                code="alias_no_words",
+                params={"alias": line},
+            )
 
 
 class TaggedArticle(TaggedItemBase):
@@ -69,6 +105,12 @@ class Article(models.Model):
         unique=True,
         editable=False,
         help_text="The title normalised for matching cross-references.",
+    )
+    aliases = models.TextField(
+        blank=True,
+        validators=[validate_aliases],
+        help_text="Other names the article goes by, one per line: passages that write one "
+        "without linking it are listed as unlinked mentions of this article.",
     )
     slug = models.SlugField(
         max_length=255,

@@ -120,3 +120,23 @@ class UnlinkedMention(models.Model):
     def __str__(self):
         named = self.article if self.kind == self.Kind.TITLE else self.tag
         return f"{self.section} names {named}"
+
+
+class PendingMentionName(models.Model):
+    """
+    A title, alias or topic name that appeared or changed, whose mentions in
+    other articles' passages are still to be looked for: finding them can
+    read thousands of passages, so it is done after the editor's request
+    (content/mentions.py drains this queue).
+    """
+
+    name = models.CharField(max_length=255, unique=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        verbose_name = "name whose mentions are pending"
+        verbose_name_plural = "names whose mentions are pending"
+
+    def __str__(self):
+        return self.name
