@@ -17,7 +17,14 @@ from articles.backup import (
     validate_content,
     write_export,
 )
-from articles.models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from articles.models import (
+    Article,
+    CrossReference,
+    Section,
+    TaggedArticle,
+    TaggedSection,
+    TopicDescription,
+)
 
 from .factories import make_article
 
@@ -27,7 +34,15 @@ pytestmark = pytest.mark.django_db
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Article, Section, Tag, TaggedArticle, TaggedSection, CrossReference)
+        for model in (
+            Article,
+            Section,
+            Tag,
+            TaggedArticle,
+            TaggedSection,
+            CrossReference,
+            TopicDescription,
+        )
     }
 
 
@@ -172,6 +187,8 @@ def test_export_reads_all_content_in_a_fixed_number_of_queries(django_assert_num
         export_content()
     for n in range(5):
         make_article(f"More {n}", tags=["navy"], sections=[{"heading": "A"}, {"heading": "B"}])
+    for tag in Tag.objects.all():
+        TopicDescription.objects.create(tag=tag, text=f"About {tag.name}.")
     with django_assert_num_queries(6):
         export_content()
 
@@ -201,3 +218,89 @@ def test_quiet_commands_print_nothing(document, tmp_path, capsys):
     call_command("import_content", str(path), verbosity=0)
     call_command("export_content", output=str(tmp_path / "again.json"), verbosity=0)
     assert capsys.readouterr().out == ""
+
+
+# --- Topic descriptions -----------------------------------------------------------
+
+
+def describe(slug, text):
+    return TopicDescription.objects.create(tag=Tag.objects.get(slug=slug), text=text)
+
+
+def test_topic_descriptions_go_into_the_backup_and_come_back(document):
+    load_content(data=document)
+    describe("navy", "Navies calling on *each other's* ports.")
+    data = export_content()
+    assert data["tags"] == [
+        {"slug": "navy", "name": "navy", "description": "Navies calling on *each other's* ports."},
+        {"slug": "ports", "name": "ports"},
+    ]
+    Article.objects.all().delete()
+    Tag.objects.all().delete()
+    assert counts()["TopicDescription"] == 0
+
+    result = load_content(data=data)
+    assert (result.tags, result.descriptions) == (2, 1)
+    navy = TopicDescription.objects.get(tag__slug="navy")
+    assert "<em>each other's</em>" in navy.text_html  # rendered again on saving
+    assert dumps(export_content()) == dumps(data)
+    again = load_content(data=data)
+    assert again.unchanged == 2 and counts()["TopicDescription"] == 1
+
+
+def test_a_backup_without_descriptions_has_none_in_it_and_still_loads(document):
+    # Tags without a description export as before descriptions existed:
+    # the same keys, so the same bytes, and such older backups load.
+    assert all(set(tag) == {"slug", "name"} for tag in document["tags"])
+    result = load_content(data=document)
+    assert (result.created, result.descriptions) == (2, 0)
+    assert counts()["TopicDescription"] == 0
+
+
+def test_loading_a_backup_without_a_description_keeps_the_one_written_here(document):
+    load_content(data=document)
+    describe("ports", "Harbours and what happens in them.")
+    result = load_content(data=document, replace=True)
+    assert result.unchanged == 2
+    assert TopicDescription.objects.get().text == "Harbours and what happens in them."
+
+
+def test_a_different_description_is_a_conflict_unless_replace(document):
+    load_content(data=document)
+    describe("navy", "Written here.")
+    document["tags"][0]["description"] = "From the backup."
+    with pytest.raises(ContentConflict) as caught:
+        load_content(data=document)
+    assert caught.value.conflicts == ["tag 'navy' has another description here"]
+    assert TopicDescription.objects.get().text == "Written here."
+
+    load_content(data=document, replace=True)
+    assert TopicDescription.objects.get().text == "From the backup."
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [
+        (42, r"tags\[1\]\.description: expected str, got 42"),
+        (None, r"tags\[1\]\.description: expected str, got None"),
+        ("  \n ", r"tags\[1\]\.description: must not be empty \(leave the key out instead\)"),
+        ("Ports\x00", r"tags\[1\]\.description: contains a NUL character"),
+    ],
+)
+def test_a_bad_description_is_refused_and_nothing_is_loaded(document, description, message):
+    document["tags"][0]["description"] = "A good one, before the bad one."
+    document["tags"][1]["description"] = description
+    with pytest.raises(ContentFileError, match=message):
+        load_content(data=document)
+    assert counts()["Article"] == counts()["Tag"] == counts()["TopicDescription"] == 0
+
+
+def test_the_commands_count_the_descriptions(document, tmp_path, capsys):
+    document["tags"][1]["description"] = "Harbours."
+    path = tmp_path / "backup.json"
+    path.write_text(dumps(document))
+    call_command("import_content", str(path))
+    assert "2 tags, 1 with a description." in capsys.readouterr().out
+    call_command("export_content", output=str(tmp_path / "again.json"))
+    assert "2 tags (1 with a description)" in capsys.readouterr().out
+    assert (tmp_path / "again.json").read_text() == dumps(document)

@@ -10,7 +10,14 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, CrossReference, Section, TaggedArticle, TaggedSection
+from articles.models import (
+    Article,
+    CrossReference,
+    Section,
+    TaggedArticle,
+    TaggedSection,
+    TopicDescription,
+)
 
 from .factories import make_article
 
@@ -182,6 +189,33 @@ def test_a_database_refusal_rolls_everything_back(tmp_path, full_content):
     with pytest.raises(CommandError, match="nothing was saved"):
         call_command("import_content", str(path), verbosity=0)
     assert Article.objects.count() == 0
+
+
+def test_topic_descriptions_survive_export_flush_import(tmp_path, full_content):
+    plain = json.loads(export(tmp_path, "plain.json").read_text())
+    # Without descriptions, tags export as before there were any: slug and name.
+    assert {frozenset(tag) for tag in plain["tags"]} == {frozenset({"slug", "name"})}
+
+    described = {"navy": "Fleets and *their* diplomacy.", "port-visits": "Ships calling on ports."}
+    for slug, text in described.items():
+        TopicDescription.objects.create(tag=Tag.objects.get(slug=slug), text=text)
+    first = export(tmp_path, "first.json")
+    data = json.loads(first.read_text())
+    assert {t["slug"]: t["description"] for t in data["tags"] if "description" in t} == described
+    assert [t for t in data["tags"] if "description" not in t] == [
+        t for t in plain["tags"] if t["slug"] not in described
+    ]
+
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("import_content", str(first), verbosity=0)
+    assert export(tmp_path, "second.json").read_bytes() == first.read_bytes()
+    navy = TopicDescription.objects.get(tag__slug="navy")
+    assert "<em>their</em>" in navy.text_html
+
+    TopicDescription.objects.all().delete()
+    assert (
+        export(tmp_path, "plain-again.json").read_bytes() == (tmp_path / "plain.json").read_bytes()
+    )
 
 
 # --- create_local_editor ---------------------------------------------------------------------

@@ -18,15 +18,31 @@ CHUNK_SIZE = 500
 
 
 def export_content():
-    """Every article, section, tag, tagging and cross-reference, as plain data."""
-    tags = list(Tag.objects.order_by("slug").values_list("slug", "name"))
+    """
+    Every article, section, tag (with its topic description), tagging and
+    cross-reference, as plain data.
+    """
+    # One row per tag, its description joined in (the relation is one to one).
+    tags = list(Tag.objects.order_by("slug").values_list("slug", "name", "topic_description__text"))
     articles = list(Article.objects.order_by("slug"))
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
-        "tags": [{"slug": slug, "name": name} for slug, name in tags],
-        "articles": article_records(articles, tag_slugs={name: slug for slug, name in tags}),
+        "tags": [tag_record(slug, name, description) for slug, name, description in tags],
+        "articles": article_records(articles, tag_slugs={name: slug for slug, name, _ in tags}),
     }
+
+
+def tag_record(slug, name, description):
+    """
+    A tag as plain data. Its description is a key present only when it has one:
+    a backup of topics without descriptions reads as it did before they
+    existed, and such older backups load unchanged.
+    """
+    record = {"slug": slug, "name": name}
+    if description:
+        record["description"] = description
+    return record
 
 
 def dumps(data):

@@ -10,7 +10,7 @@ from ..caching import bump_content_version
 from ..content.reference_syntax import target_key_and_slug
 from ..content.references import fill_contexts
 from ..content.tags import clean_tag_name
-from ..models import Article, CrossReference, Section
+from ..models import Article, CrossReference, Section, TopicDescription
 from .export import CHUNK_SIZE, article_records
 from .validation import TIMESTAMP_FIELDS, ContentConflict, ContentFileError, validate_content
 
@@ -21,6 +21,7 @@ class LoadResult:
     replaced: int
     unchanged: int
     tags: int
+    descriptions: int = 0  # topic descriptions the document holds
 
 
 def load_content(*, data, replace=False, dry_run=False):
@@ -86,6 +87,7 @@ def _load(data, *, replace):
         replaced=replaced,
         unchanged=unchanged,
         tags=len(data["tags"]),
+        descriptions=sum(1 for record in data["tags"] if "description" in record),
     )
 
 
@@ -107,9 +109,39 @@ def _load_tags(records, *, replace):
             tag.name = name
             tag.save()
         tags[record["slug"]] = tag
+    conflicts += _load_descriptions(records, tags, replace=replace)
     if conflicts:
         raise ContentConflict(conflicts)
     return tags
+
+
+def _load_descriptions(records, tags, *, replace):
+    """
+    Save the document's topic descriptions; the conflicts, if any. A tag
+    without one in the document keeps the one it has here: older backups do not
+    carry descriptions, and loading one must not erase an editor's work.
+    """
+    existing = {
+        description.tag_id: description
+        for description in TopicDescription.objects.filter(
+            tag__in=[tag.pk for tag in tags.values()]
+        )
+    }
+    conflicts = []
+    for record in records:
+        text, tag = record.get("description"), tags.get(record["slug"])
+        if text is None or tag is None:
+            continue
+        description = existing.get(tag.pk)
+        if description is None:
+            TopicDescription.objects.create(tag=tag, text=text)
+        elif description.text != text:
+            if not replace:
+                conflicts.append(f"tag {tag.slug!r} has another description here")
+                continue
+            description.text = text
+            description.save()
+    return conflicts
 
 
 def _content(record):

@@ -62,6 +62,12 @@ def validate_content(*, data):
         if name in tag_names:
             raise ContentFileError(f"{where}.name: {name!r} appears twice")
         tag_names.add(name)
+        if "description" in tag:  # optional: older backups have none
+            description = _require(tag, "description", str, where)
+            if not description.strip():
+                raise ContentFileError(
+                    f"{where}.description: must not be empty (leave the key out instead)"
+                )
     article_slugs = set()
     for i, article in enumerate(articles):
         where = f"articles[{i}]"

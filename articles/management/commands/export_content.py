@@ -5,7 +5,8 @@ from articles.backup import dumps, export_content, write_export
 
 class Command(BaseCommand):
     help = (
-        "Write all content (articles, sections, tags, taggings, cross-references) as "
+        "Write all content (articles, sections, tags and their topic descriptions, "
+        "taggings, cross-references) as "
         "deterministic JSON, without database ids, for backup or moving to a fresh "
         "database with import_content."
     )
@@ -27,9 +28,10 @@ class Command(BaseCommand):
             write_export(path=output, data=data)
         if verbosity >= 1:
             sections = sum(len(article["sections"]) for article in data["articles"])
+            described = sum(1 for tag in data["tags"] if "description" in tag)
             summary = (
                 f"{len(data['articles'])} articles, {sections} sections and "
-                f"{len(data['tags'])} tags"
+                f"{len(data['tags'])} tags ({described} with a description)"
             )
             if dry_run:
                 self.stdout.write(f"Dry run, nothing written: would export {summary}.")

@@ -37,6 +37,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{prefix}{result.created} articles created, {result.replaced} replaced, "
-                    f"{result.unchanged} unchanged; {result.tags} tags."
+                    f"{result.unchanged} unchanged; {result.tags} tags, "
+                    f"{result.descriptions} with a description."
                 )
             )
