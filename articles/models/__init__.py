@@ -19,6 +19,7 @@ from .articles import (
     unique_anchor,
     unique_slug,
 )
+from .derived import ArticleNeighbours, RelatedPassage, StaleSection, StaleTopic
 from .previews import PreviewLink
 from .references import CrossReference, PendingMentionName, UnlinkedMention
 from .topics import TopicDescription
@@ -26,12 +27,16 @@ from .topics import TopicDescription
 __all__ = [
     "WORDS_PER_MINUTE",
     "Article",
+    "ArticleNeighbours",
     "ArticleQuerySet",
     "CrossReference",
     "PendingMentionName",
     "PreviewLink",
+    "RelatedPassage",
     "RenderedBody",
     "Section",
+    "StaleSection",
+    "StaleTopic",
     "TaggedArticle",
     "TaggedSection",
     "TopicDescription",
