@@ -144,6 +144,36 @@ def test_only_get_is_allowed(client, corpus, method):
     assert Article.objects.count() == 4
 
 
+@pytest.mark.parametrize("path", ["/api/", "/api/nope", "/api/articles/a/b", "/api/graph/"])
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_a_path_the_api_does_not_have_is_a_json_404(client, path, method):
+    response = getattr(client, method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {
+        "detail": f"There is no {path} in this API: /api/openapi.json lists its endpoints."
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "says"),
+    [
+        ("/api/topics", {"page": "-1"}, "page: Input should be greater than or equal to 1"),
+        (
+            "/api/topics/alliances",
+            {"page": "1.5"},
+            "page: Input should be a valid integer, unable to parse string as an integer",
+        ),
+        ("/api/search", {"q": "x" * 1001}, "q: String should have at most 1000 characters"),
+        ("/api/search", {}, "q: Field required"),
+    ],
+)
+def test_a_bad_query_parameter_is_a_json_422_naming_it(get, corpus, url, params, says):
+    response = get(url, **params)
+    assert response.status_code == 422
+    assert response.json() == {"detail": says}
+
+
 # --- Articles ---------------------------------------------------------------------
 
 

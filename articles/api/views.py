@@ -276,3 +276,26 @@ def graph(request):
     holding their passages, the topics each carries, references between articles.
     """
     return topic_map.graph_data()
+
+
+# --- Anything else under /api/ ------------------------------------------------------
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+# Registered last, so every real operation matches first: a client asking for
+# a path the API does not have reads JSON, as from any endpoint, not the
+# site's HTML 404 page.
+@api.api_operation(ANY_METHOD, "/{path:rest}", include_in_schema=False)
+def unknown_path(request, rest: str):
+    raise _no_such_path(request)
+
+
+@api.api_operation(ANY_METHOD, "", include_in_schema=False)
+def api_root(request):
+    raise _no_such_path(request)
+
+
+def _no_such_path(request):
+    openapi = reverse("api:openapi-json")
+    return HttpError(404, f"There is no {request.path} in this API: {openapi} lists its endpoints.")
