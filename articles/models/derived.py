@@ -11,6 +11,7 @@ reads them, so an article becomes visible at its time with no write.
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .articles import Article, Section
 
@@ -55,6 +56,9 @@ class StaleSection(models.Model):
     """
 
     section_id = models.BigIntegerField(primary_key=True)
+    # Written again by each mark, so that a mark made while the queue is being
+    # drained waits for the drain and is not lost with it.
+    marked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "stale section"
@@ -71,6 +75,7 @@ class StaleTopic(models.Model):
     """
 
     tag_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "stale topic"
