@@ -22,6 +22,7 @@ from .articles import (
 from .derived import ArticleNeighbours, RelatedPassage, StaleSection, StaleTopic
 from .previews import PreviewLink
 from .references import CrossReference, PendingMentionName, UnlinkedMention
+from .tag_usage import TagUsage
 from .topics import TopicDescription
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "StaleSection",
     "StaleTopic",
     "TaggedArticle",
+    "TagUsage",
     "TaggedSection",
     "TopicDescription",
     "UnlinkedMention",
