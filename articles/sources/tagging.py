@@ -25,11 +25,11 @@ HEADING_WEIGHT = 3
 # The share of a passage's words that must speak of a topic (a heading's
 # mentions weighted as above) before the passage is tagged with it: a topic
 # whose words merely brush a long passage is not what the passage treats.
-MIN_SHARE = 0.015
+MIN_SHARE = 0.006
 # A topic treated far less than the passage's main one is left to that one.
 MIN_SHARE_OF_MAIN = 1 / 3
 # Enough to follow a passage's main topics without burying them.
-MAX_SECTION_TAGS = 4
+MAX_SECTION_TAGS = 5
 MAX_ARTICLE_TAGS = 12
 
 
@@ -169,7 +169,7 @@ def passage_topics(heading, text, vocabulary=None, *, subject=()):
     kept = [
         (-score, vocabulary.order[name], name)
         for name, score in scores.items()
-        if name in in_heading or (score >= MIN_SHARE and score >= MIN_SHARE_OF_MAIN * main)
+        if name in in_heading or (score >= MIN_SHARE and score > MIN_SHARE_OF_MAIN * main)
     ]
     return [name for _, _, name in sorted(kept)[:MAX_SECTION_TAGS]]
 
