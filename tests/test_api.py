@@ -25,6 +25,7 @@ ENDPOINTS = [
     "/api/topics/alliances",
     "/api/search?q=liaison",
     "/api/graph",
+    "/api/articles/{slug}/graph",
 ]
 
 
@@ -121,6 +122,7 @@ def test_openapi_description_is_served_and_consistent(get):
         "/api/topics/{slug}",
         "/api/search",
         "/api/graph",
+        "/api/articles/{slug}/graph",
     }
     # Read-only: every operation is a GET, with a 200 answer described.
     for path, operations in paths.items():
@@ -341,6 +343,33 @@ def test_graph_holds_published_content_only(get, corpus):
         assert hidden not in text
 
 
+def test_an_articles_graph_is_its_published_neighbourhood(get, corpus):
+    older, newer = corpus["older"].slug, corpus["newer"].slug
+    body = get(f"/api/articles/{older}/graph").json()
+    assert [a["slug"] for a in body["articles"]] == [newer, older]
+    citing, focus = body["articles"]
+    # The citing article holds only the passage that cites; the draft citing it is left out.
+    assert [(p["anchor"], p["topics"]) for p in citing["passages"]] == [("agenda", ["alliances"])]
+    assert [p["anchor"] for p in focus["passages"]] == ["origins", "practice"]
+    assert {t["slug"] for t in body["topics"]} == {"alliances", "training"}
+    assert body["references"] == [{"source": newer, "source_anchor": "agenda", "target": older}]
+
+    body = get(f"/api/articles/{newer}/graph").json()
+    cited = body["articles"][1]
+    assert (cited["slug"], cited["passages"], cited["topics"]) == (older, [], ["alliances"])
+    assert [t["slug"] for t in body["topics"]] == ["alliances"]  # training is not newer's
+    text = get(f"/api/articles/{older}/graph").content.decode()
+    for hidden in ("Secret plans", "secret-plans", "Future liaison", "draft-only-topic"):
+        assert hidden not in text
+
+
+@pytest.mark.parametrize("which", ["draft", "scheduled"])
+def test_the_graph_of_a_draft_or_scheduled_article_is_not_found(get, corpus, which):
+    response = get(f"/api/articles/{corpus[which].slug}/graph")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No published article has this slug."}
+
+
 # --- Throttling and the page cache ----------------------------------------------------
 
 
@@ -387,6 +416,7 @@ EXPECTED_QUERIES = {
     "/api/topics": 2,  # tag usage
     "/api/topics/alliances": 4,  # tag usage, a page of articles, their passages
     "/api/graph": 7,  # articles, passages, tag usage, two kinds of tagging, references
+    "/api/articles/{slug}/graph": 8,  # the article's key, then as the whole graph
 }
 
 

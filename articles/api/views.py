@@ -278,6 +278,19 @@ def graph(request):
     return topic_map.graph_data()
 
 
+@api.get("/articles/{slug}/graph", response={200: schemas.Graph, **NOT_FOUND}, tags=["graph"])
+def article_graph(request, slug: str):
+    """
+    One published article's neighbourhood, what its local map draws: the
+    article and its passages, the published articles it cites and that cite it
+    (holding the citing passages), and the topics it discusses.
+    """
+    graph = topic_map.neighbourhood_data(slug)
+    if graph is None:
+        raise HttpError(404, "No published article has this slug.")
+    return graph
+
+
 # --- Anything else under /api/ ------------------------------------------------------
 
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("articles/<slug:slug>/card/", cards.article_card, name="article_card"),
     path("articles/<slug:slug>/card/<slug:anchor>/", cards.passage_card, name="passage_card"),
+    path("articles/<slug:slug>/map/", topic_map.article_map, name="article_map"),
     path("articles/<slug:slug>/cite/", citing.cite, name="cite"),
     path("articles/<slug:slug>/cite/<slug:anchor>/", citing.cite, name="cite_passage"),
     path("articles/<slug:slug>/cite.ris", citing.cite_ris, name="cite_ris"),

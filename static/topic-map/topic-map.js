@@ -9,12 +9,17 @@
  * list link) opens an article or a passage; a click on a topic filters by it.
  * Focusing a link in the list marks its node on the map, so keyboard users
  * see where they are.
+ *
+ * An article's local map (data-focus on the root) draws only its
+ * neighbourhood, fetched from its own endpoint: the article is highlighted,
+ * there is nothing to filter, and a click on a topic opens the topic's page.
  */
 (function () {
   "use strict";
 
   var root = document.querySelector(".topic-map");
   if (!root || !window.fetch) return;
+  var focusSlug = root.getAttribute("data-focus");
   var controls = document.getElementById("topic-map-controls");
   var container = document.getElementById("topic-map-graph");
   var legend = document.getElementById("topic-map-legend");
@@ -91,6 +96,7 @@
         { selector: "node[kind = 'topic']", style: { shape: "ellipse", "background-color": tagBg, "border-color": accent, "border-width": 1, width: 22, height: 22, "text-valign": "center", "text-halign": "right", "text-margin-x": 4 } },
         { selector: "edge[kind = 'carries']", style: { width: 1, "line-color": rule, "curve-style": "haystack", opacity: 0.7 } },
         { selector: "edge[kind = 'cites']", style: { width: 2, "line-color": accent, "target-arrow-color": accent, "target-arrow-shape": "triangle", "curve-style": "bezier" } },
+        { selector: "node.focus", style: { "border-color": focus, "border-width": 4 } },
         { selector: ".faded", style: { opacity: 0.12, "text-opacity": 0 } },
         { selector: ".marked", style: { "border-color": focus, "border-width": 4, "background-color": focus } },
         { selector: "node[kind = 'article'].marked", style: { "background-color": raised } }
@@ -158,6 +164,11 @@
 
   function markFromList(cy, link) {
     cy.nodes().removeClass("marked");
+    var named = link.closest("[data-node]");
+    if (named) {
+      cy.getElementById(named.getAttribute("data-node")).addClass("marked");
+      return;
+    }
     var passage = link.closest(".map-passage");
     var article = link.closest(".map-article");
     if (!article) return;
@@ -166,12 +177,14 @@
     cy.getElementById(id).addClass("marked");
   }
 
-  controls.hidden = false;
-  controls.addEventListener("submit", function (event) { event.preventDefault(); });
   var cy = null;
-  topicSelect.addEventListener("change", function () { apply(cy); });
-  titleInput.addEventListener("input", function () { apply(cy); });
-  apply(null);
+  if (controls) {
+    controls.hidden = false;
+    controls.addEventListener("submit", function (event) { event.preventDefault(); });
+    topicSelect.addEventListener("change", function () { apply(cy); });
+    titleInput.addEventListener("input", function () { apply(cy); });
+    apply(null);
+  }
 
   if (!window.cytoscape) return;
   fetch(root.getAttribute("data-graph-url"), { headers: { Accept: "application/json" } })
@@ -187,7 +200,7 @@
       cy.on("tap", "node", function (event) {
         var node = event.target;
         if (node.hasClass("faded")) return;
-        if (node.data("kind") === "topic") {
+        if (node.data("kind") === "topic" && controls) {
           topicSelect.value = node.data("slug");
           apply(cy);
         } else {
@@ -195,9 +208,10 @@
         }
       });
       root.addEventListener("focusin", function (event) {
-        if (event.target.matches(".map-articles a")) markFromList(cy, event.target);
+        if (event.target.matches(".topic-map__list a")) markFromList(cy, event.target);
       });
-      apply(cy);
+      if (focusSlug) cy.getElementById(articleId(focusSlug)).addClass("focus");
+      if (controls) apply(cy);
       root.setAttribute("data-ready", "true");
     })
     .catch(function () {

@@ -2,11 +2,14 @@
 The topic map in Chromium, on the three source articles (and a draft that must
 never show): the graph is drawn from /api/graph, the topic filter narrows map
 and list alike, a click on a passage's node opens that passage, the list's
-links work by keyboard, and axe finds nothing serious or critical.
+links work by keyboard, and axe finds nothing serious or critical. The same
+for an article's local map, reached from the article page.
 """
 
 import io
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,9 @@ from playwright.sync_api import expect
 from articles.models import Article
 from tests.factories import make_article
 
-from .conftest import DESKTOP, SOURCES_DIR
+from .conftest import DESKTOP, FRANCOPHONIE, SOURCES_DIR
 from .test_accessibility import FAILING_IMPACTS, RUN_AXE, describe
+from .test_html_validity import describe as describe_html
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +41,25 @@ def site_with_draft(transactional_db, live_server):
     return live_server
 
 
-def open_map(page):
+def open_map(page, path="/map/"):
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/map/")
+    page.goto(path)
     expect(page.locator(".topic-map")).to_have_attribute("data-ready", "true")
     return errors
+
+
+CLICK_A_PASSAGE_NODE = """(selector) => {
+    const node = window.topicMap.nodes(selector).not('.faded')[0];
+    const graph = document.getElementById('topic-map-graph');
+    // Instantly: the site scrolls smoothly, and a box read mid-scroll misses the node.
+    graph.scrollIntoView({block: 'center', behavior: 'instant'});
+    window.topicMap.center(node);
+    const box = graph.getBoundingClientRect();
+    const at = node.renderedPosition();
+    return {url: node.data('url'), x: box.left + at.x, y: box.top + at.y};
+}"""
 
 
 def test_filter_by_topic_then_click_through_to_a_passage(site_with_draft, new_context):
@@ -65,17 +81,7 @@ def test_filter_by_topic_then_click_through_to_a_passage(site_with_draft, new_co
     assert faded > 0, "the map fades what is not on the topic"
 
     # Click a passage node still shown on the map: it opens that passage.
-    target = page.evaluate(
-        """() => {
-            const node = window.topicMap.nodes('[kind = "passage"]').not('.faded')[0];
-            const graph = document.getElementById('topic-map-graph');
-            graph.scrollIntoView({block: 'center'});
-            window.topicMap.center(node);
-            const box = graph.getBoundingClientRect();
-            const at = node.renderedPosition();
-            return {url: node.data('url'), x: box.left + at.x, y: box.top + at.y};
-        }"""
-    )
+    target = page.evaluate(CLICK_A_PASSAGE_NODE, '[kind = "passage"]')
     page.mouse.click(target["x"], target["y"])
     page.wait_for_url(f"**{target['url']}")
     anchor = target["url"].split("#", 1)[1]
@@ -124,3 +130,100 @@ def test_map_runs_under_the_sites_content_security_policy(site_with_draft, new_c
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     open_map(page)
     assert not violations, violations
+
+
+# --- One article's local map ------------------------------------------------------
+
+
+@pytest.fixture
+def site_with_neighbours(site_with_draft):
+    """The sources do not cite each other: a published article and a draft cite one of them."""
+    title = Article.objects.get(slug=FRANCOPHONIE).title
+    make_article(
+        "Liaison officers in West Africa",
+        tags=["NATO"],
+        sections=[{"heading": "Training missions", "body": f"As [[{title}]] shows."}],
+    )
+    make_article(
+        "Secret draft citing it",
+        status=Article.Status.DRAFT,
+        sections=[{"heading": "Unseen citation", "body": f"See [[{title}]]."}],
+    )
+    return site_with_draft
+
+
+def test_from_an_article_to_its_local_map_and_on_to_a_passage(site_with_neighbours, new_context):
+    page = new_context(viewport=DESKTOP).new_page()
+    page.goto(f"/articles/{FRANCOPHONIE}/")
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.get_by_role("link", name="Map of this article's connections").click()
+    page.wait_for_url(f"**/articles/{FRANCOPHONIE}/map/")
+    root = page.locator(".topic-map")
+    expect(root).to_have_attribute("data-ready", "true")
+    title = Article.objects.get(slug=FRANCOPHONIE).title
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Map of “{title}”")
+
+    # Only the neighbourhood is drawn: this article (highlighted) and the
+    # articles the list names as citing or cited, never the draft.
+    listed = {
+        href.strip("/").split("/")[1]
+        for href in page.locator(
+            "[aria-labelledby='local-map-cites'] .map-article__title,"
+            " [aria-labelledby='local-map-cited-by'] .map-article__title"
+        ).evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    }
+    drawn = page.evaluate(
+        "() => window.topicMap.nodes('[kind = \"article\"]').map(node => node.data('slug'))"
+    )
+    assert listed == {"liaison-officers-in-west-africa"}
+    assert set(drawn) == listed | {FRANCOPHONIE}, drawn
+    assert page.evaluate("() => window.topicMap.nodes('.focus').data('slug')") == FRANCOPHONIE
+    assert "Secret draft" not in page.content() and "Unseen citation" not in page.content()
+
+    # A click on one of the article's passages opens it.
+    target = page.evaluate(CLICK_A_PASSAGE_NODE, f'[kind = "passage"][slug = "{FRANCOPHONIE}"]')
+    page.mouse.click(target["x"], target["y"])
+    page.wait_for_url(f"**{target['url']}")
+    anchor = target["url"].split("#", 1)[1]
+    expect(page.locator(f"[id='{anchor}']")).to_be_visible()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE_390], ids=["1280", "390"])
+def test_local_map_has_no_serious_accessibility_violations(
+    axe_script, site_with_neighbours, new_context, viewport
+):
+    page = new_context(viewport=viewport, bypass_csp=True).new_page()
+    path = f"/articles/{FRANCOPHONIE}/map/"
+    open_map(page, path)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"local-map-{viewport['width']}.png"), full_page=False)
+    page.add_script_tag(path=str(axe_script))
+    violations = page.evaluate(RUN_AXE)
+    failures = [
+        describe("local map", path, v) for v in violations if v["impact"] in FAILING_IMPACTS
+    ]
+    assert not failures, "\n".join(failures)
+    assert not page.evaluate("() => document.scrollingElement.scrollWidth > window.innerWidth"), (
+        "the local map page scrolls sideways"
+    )
+
+
+def test_local_map_is_valid_html(imported_sources, client, vnu_command, tmp_path):
+    path = f"/articles/{FRANCOPHONIE}/map/"
+    response = client.get(path)
+    assert response.status_code == 200
+    (tmp_path / "local-map.html").write_bytes(response.content)
+    result = subprocess.run(
+        [*vnu_command, "--format", "json", "--stdout", str(tmp_path / "local-map.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stdout)["messages"]
+    errors = describe_html(
+        {"local-map.html": ("local map", path)}, [m for m in messages if m.get("type") != "info"]
+    )
+    assert not errors, "The Nu HTML checker found errors:\n  " + "\n  ".join(errors)
