@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.test import Client
 
@@ -13,6 +13,7 @@ SOURCES_DIR = Path(__file__).resolve().parent.parent / "articles" / "sources" / 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    caches["versions"].clear()  # what a process keeps per version is not carried from test to test
     yield
     cache.clear()
 

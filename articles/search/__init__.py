@@ -51,6 +51,7 @@ from .indexing import (
 )
 from .text import (
     MAX_QUERY_LENGTH,
+    Form,
     clean_query,
     highlight,
     indexable,
@@ -60,6 +61,7 @@ from .text import (
 
 __all__ = [
     "MAX_QUERY_LENGTH",
+    "Form",
     "SearchHit",
     "SearchResults",
     "clean_query",
@@ -71,6 +73,7 @@ __all__ = [
     "index_sections",
     "index_size",
     "indexable",
+    "passages_naming",
     "rebuild_index",
     "search",
     "unindex_article",
@@ -189,6 +192,23 @@ def search(query, *, page=1, per_page=None):
         shortened=shortened,
         suggestion=suggestion,
     )
+
+
+def passages_naming(required, *, limit=None):
+    """
+    The ids of the passages, drafts too, whose text may hold every word of
+    ``required`` (``text.requirements``, or Forms of words already folded):
+    a superset the caller reads again, such as the passages that may
+    mention a title (content/mentions.py). At most ``limit``; on a database
+    without a search index, None (the caller reads every passage).
+    """
+    backend = backends.current()
+    if backend is None:
+        return None
+    if not required:
+        return []
+    with connection.cursor() as cursor:
+        return backend.passages_matching(cursor, required, limit=limit)
 
 
 def _hit(match):

@@ -3,7 +3,7 @@ The search backend of the database in use: a module per engine, each with the
 same functions: ``expression`` and ``render`` (a query in the engine's
 syntax), ``find``, ``counts`` and ``similar_terms`` (for corrections),
 ``write``, ``add_terms``, ``retitle``, ``delete_article``, ``delete_section``,
-``clear``, ``refresh_statistics``, ``size``.
+``clear``, ``refresh_statistics``, ``size``, ``passages_matching``.
 """
 
 from django.db import connection

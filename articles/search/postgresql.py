@@ -140,6 +140,23 @@ def find(cursor, query, *, limit, offset, cap, candidates):
         return read_page(cursor)
 
 
+def passages_matching(cursor, required, *, limit):
+    """As on SQLite: passages (drafts too) whose body or compounds (weights C, D) hold ``required``."""
+    query = " & ".join(
+        "("
+        + " | ".join(" <-> ".join(f"'{word}':CD" for word in form.words) for form in forms)
+        + ")"
+        for forms in required
+    )
+    limited = "" if limit is None else " LIMIT %s"
+    cursor.execute(
+        f"SELECT section_id FROM {INDEX} WHERE section_id IS NOT NULL AND document @@ {QUERY}"
+        + limited,
+        [query] if limit is None else [query, limit],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def counts(cursor, queries, *, up_to):
     """How many published entries each to_tsquery text of ``queries`` finds, each up to ``up_to``."""
     published_sql, published_params = (

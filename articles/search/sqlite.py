@@ -136,6 +136,20 @@ def find(cursor, match, *, limit, offset, cap, candidates):
     ]
 
 
+def passages_matching(cursor, required, *, limit):
+    """
+    The ids of the passages (drafts too) whose text or compounds hold
+    ``required`` (text.requirements), at most ``limit``; titles and headings
+    are not looked in.
+    """
+    match = "{body variants} : (" + render(required) + ")"
+    cursor.execute(
+        f"SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH %s AND rowid > 0 LIMIT %s",
+        [match, -1 if limit is None else limit],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def counts(cursor, matches, *, up_to):
     """How many published entries each FTS5 query of ``matches`` finds, each counted up to ``up_to``."""
     published_sql, published_params = _published_article("e.article_id")
