@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
@@ -143,6 +144,15 @@ def test_the_article_page_links_to_its_local_map(client, corpus):
     older, _ = corpus
     page = client.get(older.get_absolute_url()).content.decode()
     assert f'<a href="/articles/{older.slug}/map/">Map of this article\'s connections</a>' in page
+
+
+def test_a_drafts_preview_has_no_link_to_a_map(editor_client, corpus):
+    draft = Article.objects.get(title="Secret plans")
+    response = editor_client.get(reverse("preview:article", kwargs={"slug": draft.slug}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Hidden passage" in page
+    assert "connections</a>" not in page and f"/articles/{draft.slug}/map/" not in page
 
 
 def test_local_map_lists_the_neighbourhood_and_nothing_else(client, corpus):
