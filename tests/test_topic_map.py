@@ -236,3 +236,24 @@ def test_local_map_runs_a_fixed_number_of_queries_however_many_neighbours(
     body = client.get(f"/api/articles/{hub.slug}/graph").json()
     assert len(body["articles"]) == size + 1  # the hub and every published article citing it
     assert len(body["references"]) == size + 1  # those, and the hub citing the first
+
+
+def test_local_map_is_cached_and_a_new_citation_shows_on_it(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        older = make_article("Liaison officers", sections=[{"heading": "Origins"}])
+    urls = (f"/articles/{older.slug}/map/", f"/api/articles/{older.slug}/graph")
+    for url in urls:
+        assert client.get(url)["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        for url in urls:
+            assert client.get(url)["X-Cache"] == "hit"
+    # Another article citing it changes its map: the next answer is fresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(
+            "Naval staff talks", sections=[{"heading": "A", "body": "[[Liaison officers]]"}]
+        )
+    for url in urls:
+        response = client.get(url)
+        assert response["X-Cache"] == "miss" and "Naval staff talks" in response.content.decode()

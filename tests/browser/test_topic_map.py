@@ -182,6 +182,12 @@ def test_from_an_article_to_its_local_map_and_on_to_a_passage(site_with_neighbou
     assert page.evaluate("() => window.topicMap.nodes('.focus').data('slug')") == FRANCOPHONIE
     assert "Secret draft" not in page.content() and "Unseen citation" not in page.content()
 
+    # Focusing a link in the list marks the same node on the map.
+    page.locator("[aria-labelledby='local-map-cited-by'] .map-article__title").focus()
+    assert page.evaluate("() => window.topicMap.nodes('.marked').map(n => n.id())") == [
+        "article:liaison-officers-in-west-africa"
+    ]
+
     # A click on one of the article's passages opens it.
     target = page.evaluate(CLICK_A_PASSAGE_NODE, f'[kind = "passage"][slug = "{FRANCOPHONIE}"]')
     page.mouse.click(target["x"], target["y"])
