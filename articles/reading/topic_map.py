@@ -96,7 +96,8 @@ def neighbourhood_data(slug):
         return None
     citing = CrossReference.objects.filter(target=focus, source_article__in=published)
     references = CrossReference.objects.filter(
-        Q(source_article=focus, target__in=published) | Q(pk__in=citing.values("pk"))
+        Q(source_article=focus, target__in=published)
+        | Q(target=focus, source_article__in=published)
     )
     graph = _graph(
         articles=published.filter(
@@ -110,7 +111,9 @@ def neighbourhood_data(slug):
         ),
         references=references,
     )
-    article = next(article for article in graph.articles if article.slug == slug)
+    article = next((article for article in graph.articles if article.slug == slug), None)
+    if article is None:  # unpublished between the two reads
+        return None
     discussed = set(article.topics).union(*(passage.topics for passage in article.passages))
     graph.topics = [topic for topic in graph.topics if topic.slug in discussed]
     for other in graph.articles:
