@@ -6,16 +6,19 @@ from django.urls import reverse
 from reversion.models import Version
 from taggit.models import Tag
 
+from articles.content import mentions
 from articles.content.mentions import (
     MentionError,
     find_mentions,
     link_mention,
     mention_index,
+    pending_names,
     refresh_mentions,
     tag_mention,
 )
-from articles.models import Article, CrossReference, UnlinkedMention
-from tests.factories import make_article, make_editor, make_section
+from articles.content.publishing import unpublish
+from articles.models import Article, CrossReference, PendingMentionName, UnlinkedMention
+from tests.factories import admin_form_data, make_article, make_editor, make_section
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +258,189 @@ def test_the_page_takes_a_fixed_number_of_queries(named, client):
     for n in range(5):
         passage(f"Report {n}: the defence attaché spoke of crisis management.")
     assert count() == small
+
+
+# --- Aliases, changed names, the queue ---------------------------------------------------
+
+
+def titles_named_in(section):
+    return sorted(
+        (m.article.title, m.text)
+        for m in UnlinkedMention.objects.filter(section=section, kind="title").select_related(
+            "article"
+        )
+    )
+
+
+def test_an_alias_is_found_like_a_title_and_linked_to_the_title(named):
+    attache, _ = named
+    attache.aliases = "Military envoy\nDA"
+    attache.save()
+    section = passage("A [military envoy](https://example.org/) came. The Military Envoys met.")
+    assert mentions_in(section) == []
+    section.body = "Later the military envoy spoke."
+    section.save()
+    assert mentions_in(section) == [("title", "Defence attaché", "military envoy")]
+    link_mention(mention=UnlinkedMention.objects.get(section=section), user=make_editor())
+    section.refresh_from_db()
+    assert section.body == "Later the [[Defence attaché]] spoke."
+
+
+def test_a_changed_title_is_looked_for_where_the_search_index_finds_it(
+    named, django_capture_on_commit_callbacks
+):
+    attache, _ = named
+    with django_capture_on_commit_callbacks(execute=True):
+        section = passage("The military envoy spoke. The defence attaché listened.")
+        other = passage("Nothing about envoys here.")
+    assert titles_named_in(section) == [("Defence attaché", "defence attaché")]
+    with django_capture_on_commit_callbacks(execute=True):
+        attache.title = "Military envoy"
+        attache.save()
+    assert titles_named_in(section) == [("Military envoy", "military envoy")]
+    assert titles_named_in(other) == []
+    assert pending_names() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        unpublish(article=attache)
+    assert titles_named_in(section) == []
+
+
+def test_a_save_that_changes_no_name_queues_nothing(named, django_capture_on_commit_callbacks):
+    attache, _ = named
+    with django_capture_on_commit_callbacks(execute=True):
+        section = passage("The defence attaché listened.")
+    with django_capture_on_commit_callbacks(execute=True):
+        attache.summary = "A new lead."
+        attache.save()
+    assert not PendingMentionName.objects.exists()
+    assert titles_named_in(section) == [("Defence attaché", "defence attaché")]
+
+
+def test_a_name_in_more_passages_than_a_save_reads_waits_and_the_page_says_so(
+    named, editor_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    attache, _ = named
+    monkeypatch.setattr(mentions, "INLINE_BUDGET", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        section = passage("The military envoy spoke.")
+    with django_capture_on_commit_callbacks(execute=True):
+        attache.title = "Military envoy"
+        attache.save()
+    assert pending_names() == ["Military envoy"]
+    assert titles_named_in(section) == []
+    page = editor_client.get(reverse(PAGE)).content.decode()
+    assert "“Military envoy”" in page and "Look for them now" in page
+    response = editor_client.post(reverse(PAGE), {"action": "look"})
+    assert response.status_code == 302
+    assert pending_names() == []
+    assert titles_named_in(section) == [("Military envoy", "military envoy")]
+    with django_capture_on_commit_callbacks(execute=True):
+        attache.title = "Envoy of defence"
+        attache.save()
+    out = StringIO()
+    call_command("find_mentions", "--pending", stdout=out)
+    assert "0 left" in out.getvalue()
+    assert titles_named_in(section) == []
+
+
+def test_the_index_of_names_is_kept_until_a_name_changes(named, django_assert_num_queries):
+    mention_index()
+    with django_assert_num_queries(0):
+        mention_index()
+    make_article("Liaison officers")
+    with django_assert_num_queries(3):
+        mention_index()
+
+
+def test_a_passage_is_read_again_in_a_fixed_number_of_queries(named, django_assert_num_queries):
+    section = passage("The defence attaché spoke of crisis management.")
+    mention_index()
+
+    def queries():
+        with django_assert_num_queries(7):  # tags, links, text; delete and insert in a savepoint
+            refresh_mentions(section_ids=[section.pk])
+        return titles_named_in(section)
+
+    assert queries() == [("Defence attaché", "defence attaché")]
+    for n in range(5):
+        make_article(f"Report {n}", sections=[{"heading": "H", "body": "The defence attaché."}])
+    mention_index()
+    assert queries() == [("Defence attaché", "defence attaché")]
+
+
+# --- The change form ----------------------------------------------------------------------
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def test_the_change_form_lists_its_mentions_and_tags_from_there(named, editor_client):
+    section = passage("The defence attaché spoke of crisis management.")
+    make_section(section.article, heading="Second", body="Nothing named here.")
+    refresh_mentions(article_ids=[section.article_id])
+    page = editor_client.get(change_url(section.article)).content.decode()
+    panel = page.index('id="article-mentions"')
+    assert panel > page.index("</form>", page.index('id="article_form"'))  # not nested in it
+    assert "The defence attaché spoke of crisis management." in page[panel:]
+    assert ">Link</button>" in page[panel:] and ">Tag</button>" in page[panel:]
+    mention = UnlinkedMention.objects.get(section=section, kind="topic")
+    response = editor_client.post(
+        reverse(PAGE), {"mention": mention.pk, "action": "tag", "back": "article"}
+    )
+    assert response.status_code == 302
+    assert response.url == change_url(section.article)
+    section.refresh_from_db()
+    assert [tag.name for tag in section.tags.all()] == ["Crisis management"]
+    assert section.body == "The defence attaché spoke of crisis management."
+    version = Version.objects.get_for_object(section.article).get()
+    assert "Crisis management" in version.revision.get_comment()
+    page = editor_client.get(change_url(section.article)).content.decode()
+    assert ">Tag</button>" not in page and ">Link</button>" in page
+
+
+def test_the_change_form_says_when_there_is_nothing_to_offer(editor_client):
+    article = make_article(sections=[{"heading": "A", "body": "Plain text."}])
+    page = editor_client.get(change_url(article)).content.decode()
+    assert "No passage of this article names another article" in page
+
+
+def test_a_mention_that_is_not_a_number_is_refused_cleanly(editor_client):
+    response = editor_client.post(reverse(PAGE), {"mention": "x", "action": "link"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "aliases, code",
+    [
+        ("See [[Other]]", "alias_syntax"),
+        ("x" * 256, "alias_too_long"),
+        ("…", "alias_no_words"),
+        ("defence ATTACHÉ", "alias_is_other_title"),
+        ("Envoys\nOwn title", "alias_is_title"),
+    ],
+)
+def test_a_bad_alias_is_refused_with_a_message(named, editor_client, aliases, code):
+    article = make_article("Own title")
+    data = admin_form_data(editor_client.get(change_url(article)))
+    data["aliases"] = aliases
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.as_data()["aliases"]
+    assert [error.code for error in errors] == [code]
+    assert "errorlist" in response.content.decode()
+    article.refresh_from_db()
+    assert article.aliases == ""
+
+
+def test_aliases_are_saved_one_a_line(editor_client):
+    article = make_article("Own title")
+    data = admin_form_data(editor_client.get(change_url(article)))
+    data["aliases"] = "  Military   envoy \n\nEnvoy\nEnvoy"
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.aliases == "Military envoy\nEnvoy"

@@ -139,7 +139,7 @@ class ArticleAdmin(
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "tags", "loaded_version"]}),
+        (None, {"fields": ["title", "slug", "aliases", "summary", "tags", "loaded_version"]}),
         ("Publication", {"fields": ["status", "published_at", "updated_at", "word_count"]}),
         ("Source", {"classes": ["collapse"], "fields": ["source_file"]}),
     ]
@@ -247,6 +247,7 @@ class ArticleAdmin(
             context["preview_links_url"] = reverse(
                 "admin:articles_article_preview_links", args=[quote(obj.pk)]
             )
+            context.update(self.article_mentions_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- Publishing actions

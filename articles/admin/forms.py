@@ -11,9 +11,11 @@ from django.utils import timezone
 from taggit.forms import TagField, TagWidget, TagWidgetMixin
 from taggit.utils import parse_tags
 
+from ..content.reference_syntax import normalize_title
 from ..content.tags import clean_tag_name
 from ..editorial.versions import last_change, version_stamp
 from ..models import Article, Section
+from ..models.articles import alias_lines
 
 TAG_DATALIST_ID = "tag-names"
 
@@ -230,8 +232,11 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
 
     class Meta:
         model = Article
-        fields = ["title", "slug", "summary", "status", "published_at", "source_file"]
-        widgets = {"summary": forms.Textarea(attrs={"rows": 8, "cols": 90})}
+        fields = ["title", "slug", "aliases", "summary", "status", "published_at", "source_file"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 8, "cols": 90}),
+            "aliases": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,6 +247,34 @@ class ArticleAdminForm(OpenedValuesFormMixin, PrefetchedTagsFormMixin, forms.Mod
             # The admin writes "Date:" and "Time:" beside the inputs, not as their labels.
             for widget, part in zip(published_at.widget.widgets, ("date", "time"), strict=False):
                 widget.attrs.setdefault("aria-label", f"Publication {part}")
+
+    def clean_aliases(self):
+        """One alias a line, spacing collapsed; neither this title nor another article's."""
+        aliases = alias_lines(self.cleaned_data.get("aliases"))
+        title = self.cleaned_data.get("title") or self.instance.title
+        keys = {normalize_title(alias): alias for alias in aliases}
+        if normalize_title(title) in keys:
+            raise forms.ValidationError(
+                "“%(alias)s” is this article's title already; an alias is another name.",
+                code="alias_is_title",
+                params={"alias": keys[normalize_title(title)]},
+            )
+        taken = (
+            Article.objects.filter(title_key__in=keys)
+            .exclude(pk=self.instance.pk)
+            .values_list("title_key", flat=True)
+            .first()
+            if keys
+            else None
+        )
+        if taken is not None:
+            raise forms.ValidationError(
+                "“%(alias)s” is the title of another article: a link written with it "
+                "would lead there.",
+                code="alias_is_other_title",
+                params={"alias": keys[taken]},
+            )
+        return "\n".join(aliases)
 
     def clean(self):
         cleaned = self.check_version(super().clean())

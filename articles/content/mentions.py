@@ -411,10 +411,10 @@ def gathered():
     finally:
         _pending.held = outer
         if not outer:
-            _flush(budget=None)
+            _flush(unlimited=True)
 
 
-def _flush(budget=INLINE_BUDGET):
+def _flush(*, unlimited=False):
     # The first callback of a commit looks at every change asked for so far;
     # the rest find nothing left. (A rolled-back transaction's changes are
     # looked at by the next commit: needless work, never a missed change.)
@@ -422,7 +422,7 @@ def _flush(budget=INLINE_BUDGET):
         return
     names = _pending_set("names")
     article_ids, section_ids = _pending_set("article_ids"), _pending_set("section_ids")
-    if not (names or article_ids or section_ids or budget is None):
+    if not (names or article_ids or section_ids or unlimited):
         return
     _pending.names, _pending.article_ids, _pending.section_ids = set(), set(), set()
     if len(names) > MAX_NAMES_TO_FILTER:
@@ -438,8 +438,8 @@ def _flush(budget=INLINE_BUDGET):
         refresh_mentions(article_ids=article_ids)
     if section_ids:
         refresh_mentions(section_ids=section_ids)
-    if names or budget is None:
-        drain_pending(budget=budget)
+    if names or unlimited:
+        drain_pending(budget=None if unlimited else INLINE_BUDGET)
 
 
 def drain_pending(*, budget=None):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.content.mentions import refresh_mentions
+from articles.content.mentions import drain_pending, refresh_mentions
 from articles.models import UnlinkedMention
 
 
@@ -10,15 +10,25 @@ class Command(BaseCommand):
         "Find the unlinked mentions in every passage again: the titles of published "
         "articles and the names of topics that passages name without linking or tagging "
         "them. Saves do this for what they change; run it once after the table is created, "
-        "or after rows were written raw (a backup load)."
+        "or after rows were written raw (a backup load). With --pending, look only for the "
+        "changed names still waiting (those that may stand in more passages than a save "
+        "reads at once): run it every few minutes."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--dry-run", action="store_true", help="Count the mentions, but save nothing."
         )
+        parser.add_argument(
+            "--pending", action="store_true", help="Look only for the names still waiting."
+        )
 
-    def handle(self, *args, dry_run=False, verbosity=1, **options):
+    def handle(self, *args, dry_run=False, pending=False, verbosity=1, **options):
+        if pending:
+            left = drain_pending()
+            if verbosity >= 1:
+                self.stdout.write(self.style.SUCCESS(f"Waiting names looked for; {left} left."))
+            return
         before = UnlinkedMention.objects.count()
         with transaction.atomic():
             found = refresh_mentions()
