@@ -20,7 +20,7 @@ class ArticlesConfig(AppConfig):
         # skipped by the handlers.
         from django.db.models.signals import post_migrate
 
-        from .content import mentions, signals  # noqa: F401
+        from .content import mentions, signals, tag_usage  # noqa: F401
         from .editorial.roles import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self)

@@ -7,6 +7,7 @@ from django.db import DatabaseError, transaction
 from taggit.models import Tag
 
 from ..caching import bump_content_version
+from ..content import tag_usage
 from ..content.reference_syntax import target_key_and_slug
 from ..content.references import fill_contexts
 from ..content.tags import clean_tag_name
@@ -79,6 +80,7 @@ def _load(data, *, replace):
             updated_at=datetime.fromisoformat(record["updated_at"]),
             imported_content_digest=record["imported_content_digest"],
         )
+    tag_usage.articles_changed(article_ids=[article.pk for article, _ in written])
     if written:
         transaction.on_commit(bump_content_version)
     replaced = sum(1 for _, article in to_write if article is not None)

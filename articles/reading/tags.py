@@ -3,14 +3,16 @@ Tags as the public site shows them: only those that published content uses,
 each with its counts, and never one without a page of its own.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Value
+from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Collate
+from django.utils import timezone
 
-from .. import caching
-from ..models import Article, TaggedArticle, TaggedSection, TopicDescription
+from ..content import tag_usage
+from ..models import TagUsage, TopicDescription
 
 # A tag whose name gives no slug ("!!!", stored before such names were refused)
 # has no address: no page lists it or links to it, so it can never make one fail.
@@ -59,20 +61,36 @@ def public_tags():
     Every tag that published content uses, as a ``PublicTag``, by name. A tag
     used only by drafts is not listed: its name is not public yet.
 
-    The counts read every tagging of the site, so they are kept per content
-    version (``caching.derived``): computed once after each write, not once
-    per page.
+    The counts are stored (``TagUsage``, kept by content.tag_usage): a page
+    reads them, and counts again only the rows a write or a publication time
+    has made stale.
     """
-    return caching.derived("public-tags", _tag_usage)
+    tag_usage.refresh_due()
+    return [_public_tag(row) for row in _public_rows().order_by("tag__name")]
 
 
 def most_used_tags(*, limit):
-    return sorted(public_tags(), key=lambda tag: (-tag.use_count, tag.name))[:limit]
+    """The ``limit`` tags with the most uses (articles and passages), ties by name."""
+    tag_usage.refresh_due()
+    rows = _public_rows().alias(use_count=F("article_count") + F("passage_count"))
+    return [
+        _public_tag(row) for row in rows.order_by("-use_count", _code_points("tag__name"))[:limit]
+    ]
 
 
 def public_tag(slug):
     """The ``PublicTag`` with this slug, if published content uses it; else None."""
-    return next((tag for tag in public_tags() if tag.slug == slug), None)
+    row = TagUsage.objects.filter(tag__slug=slug).values(*_FIELDS, "valid_until", "changes").first()
+    if row is None:
+        return None
+    if row["valid_until"] is not None and row["valid_until"] <= timezone.now():
+        usage = tag_usage.refresh(changes={row["tag"]: row["changes"]})[row["tag"]]
+        row.update(
+            article_count=usage.article_count,
+            passage_count=usage.passage_count,
+            last_modified=usage.last_modified,
+        )
+    return _public_tag(row) if row["article_count"] else None
 
 
 def public_tag_in_any_case(slug):
@@ -84,51 +102,34 @@ def public_tag_in_any_case(slug):
     return next((tag for tag in public_tags() if tag.slug.casefold() == wanted), None)
 
 
+_FIELDS = ("tag", "tag__name", "tag__slug", "article_count", "passage_count", "last_modified")
+
+
+def _public_rows():
+    # Counted rows only: public_tags and most_used_tags count the stale ones first.
+    return TagUsage.objects.filter(article_count__gt=0).exclude(tag__slug="").values(*_FIELDS)
+
+
+def _public_tag(row):
+    return PublicTag(
+        pk=row["tag"],
+        name=row["tag__name"],
+        slug=row["tag__slug"],
+        article_count=row["article_count"],
+        passage_count=row["passage_count"],
+        last_modified=row["last_modified"],
+    )
+
+
+def _code_points(field):
+    # Ties are broken by name as Python orders strings (by code point);
+    # PostgreSQL's default collation would order them otherwise.
+    if connection.vendor == "postgresql":
+        return Collate(field, "C")
+    return F(field)
+
+
 def description_of(tag):
     """The editors' description of ``tag`` (a ``PublicTag``): its HTML, or "" if it has none."""
     found = TopicDescription.objects.filter(tag=tag.pk).values_list("text_html", flat=True)
     return next(iter(found), "")
-
-
-def _tag_usage():
-    # One pass over each kind of tagging, grouped by tag, in a single query; a
-    # count per tag would read the taggings once for each.
-    published = Article.objects.published()
-    on_articles = (
-        taggings_with_a_page(TaggedArticle.objects.filter(content_object__in=published))
-        .values("tag", "tag__name", "tag__slug")
-        .annotate(
-            articles=Count("pk"),
-            passages=Value(0, output_field=IntegerField()),
-            changed=Max("content_object__updated_at"),
-        )
-    )
-    # An article carrying the tag itself is counted above, whatever its passages carry.
-    on_its_article = Exists(
-        TaggedArticle.objects.filter(
-            tag=OuterRef("tag"), content_object=OuterRef("content_object__article")
-        )
-    )
-    on_passages = (
-        taggings_with_a_page(TaggedSection.objects.filter(content_object__article__in=published))
-        .values("tag", "tag__name", "tag__slug")
-        .annotate(
-            articles=Count("content_object__article", distinct=True, filter=~on_its_article),
-            passages=Count("pk"),
-            changed=Max("content_object__article__updated_at"),
-        )
-    )
-    rows_of = defaultdict(list)  # in name order: the order of the union
-    for row in on_articles.union(on_passages, all=True).order_by("tag__name"):
-        rows_of[row["tag"]].append(row)
-    return [
-        PublicTag(
-            pk=tag_id,
-            name=rows[0]["tag__name"],
-            slug=rows[0]["tag__slug"],
-            article_count=sum(row["articles"] for row in rows),
-            passage_count=sum(row["passages"] for row in rows),
-            last_modified=max(row["changed"] for row in rows),
-        )
-        for tag_id, rows in rows_of.items()
-    ]
