@@ -347,6 +347,22 @@ def test_a_name_in_more_passages_than_a_save_reads_waits_and_the_page_says_so(
     assert titles_named_in(section) == []
 
 
+def test_an_article_that_goes_public_on_schedule_is_looked_for(named, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    make_article("Later plans", published_at=now + timedelta(hours=1))
+    section = passage("Our later plans.")
+    assert mentions_in(section) == []
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(hours=2))
+    mention_index()
+    assert pending_names() == ["Later plans"]
+    assert mentions.drain_pending() == 0
+    assert titles_named_in(section) == [("Later plans", "later plans")]
+
+
 def test_the_index_of_names_is_kept_until_a_name_changes(named, django_assert_num_queries):
     mention_index()
     with django_assert_num_queries(0):

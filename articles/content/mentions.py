@@ -133,8 +133,8 @@ def _names_version():
 def name_index():
     """
     The index of names, built again only when a name changed (in any process)
-    or a scheduled article went public since it was built. One cache read;
-    three queries when it is built.
+    or a scheduled article went public since it was built (whose names are
+    then queued). One cache read; three queries when it is built.
     """
     version = _names_version()
     index = _built["index"]
@@ -146,9 +146,22 @@ def name_index():
         and (index.valid_until is None or now < index.valid_until)
     ):
         return index
+    previous = index
     index = _build_index(version)
     if version is not None:
         _built["index"] = index
+    if previous is not None and previous.version == version:
+        # Outdated by the clock: the articles that went public on schedule
+        # are named nowhere yet, so their names wait for the next drain.
+        appeared = {
+            name
+            for label, names in index.names.items()
+            if label not in previous.names
+            for name in names
+        }
+        PendingMentionName.objects.bulk_create(
+            [PendingMentionName(name=name[:255]) for name in appeared], ignore_conflicts=True
+        )
     return index
 
 
