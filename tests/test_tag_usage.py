@@ -15,6 +15,8 @@ from unittest import mock
 import pytest
 import reversion
 from django.core.management import call_command
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.utils import timezone
 from reversion.models import Version
 from taggit.models import Tag
@@ -175,6 +177,23 @@ def test_deleting_articles_and_sections_and_moving_a_section(site):
     ships.article = site["second"]
     ships.save()
     assert usage("Navy") == (2, 1)
+    assert_exact()
+
+
+def test_a_deletion_that_fails_leaves_the_next_writes_counted(site):
+    def fail(**kwargs):
+        raise RuntimeError("the deletion fails halfway")
+
+    post_delete.connect(fail, sender=Section, dispatch_uid="test_fail")
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            site["first"].delete()  # its taggings are gone when a section fails
+    finally:
+        post_delete.disconnect(dispatch_uid="test_fail", sender=Section)
+    assert_exact()
+    site["first"].tags.remove("Navy")
+    Section.objects.get(heading="Ports").tags.remove("Trade")
+    assert usage("Trade") == (2, 1)
     assert_exact()
 
 

@@ -21,11 +21,12 @@ call ``tags_changed``, ``after_import`` or ``articles_changed`` themselves.
 ``repair`` (``manage.py refresh_tag_usage``) counts every row from scratch.
 """
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -39,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -209,11 +210,11 @@ def tags_changed(*, tag_ids, create=False):
 def articles_changed(*, article_ids):
     """Count again the rows of every tag ``article_ids`` carry, themselves or in passages."""
     if article_ids:
-        tags_changed(
-            tag_ids=TagUsage.objects.filter(_carried_by(article_ids)).values_list(
-                "tag_id", flat=True
-            )
-        )
+        tags_changed(tag_ids=_tags_of(_carried_by(article_ids)))
+
+
+def _tags_of(rows):
+    return set(TagUsage.objects.filter(rows).values_list("tag_id", flat=True))
 
 
 def articles_created(*, article_ids):
@@ -395,7 +396,49 @@ def _tagging_saved(sender, instance, **kwargs):
 
 
 def _tagging_deleted(sender, instance, **kwargs):
-    tags_changed(tag_ids=[instance.tag_id])
+    owner = Article if sender is TaggedArticle else Section
+    if _being_deleted(owner, instance.content_object_id) is None:
+        tags_changed(tag_ids=[instance.tag_id])
+
+
+# An article's or a section's deletion deletes its taggings first, one signal
+# each: their tags are counted once, when the article or section itself is gone.
+_deleting = threading.local()
+
+
+def _being_deleted(model, pk):
+    """The tag ids recorded for ``model`` ``pk`` if it is being deleted in the current deletion, else None."""
+    found = getattr(_deleting, "rows", {}).get((model, pk))
+    if found is None:
+        return None
+    block, tag_ids = found
+    # Recorded inside the deletion's atomic block; a deletion that failed left it.
+    return tag_ids if block in connection.atomic_blocks else None
+
+
+@receiver(pre_delete, sender=Article)
+@receiver(pre_delete, sender=Section)
+def owner_deleting(sender, instance, **kwargs):
+    if sender is Article:
+        tag_ids = _tags_of(_carried_by([instance.pk]))
+    else:
+        tag_ids = set(
+            TaggedSection.objects.filter(content_object=instance).values_list("tag_id", flat=True)
+        )
+    rows = getattr(_deleting, "rows", {})
+    rows = {key: found for key, found in rows.items() if found[0] in connection.atomic_blocks}
+    rows[sender, instance.pk] = (connection.atomic_blocks[-1], tag_ids)
+    _deleting.rows = rows
+
+
+@receiver(post_delete, sender=Article)
+@receiver(post_delete, sender=Section)
+def owner_deleted(sender, instance, **kwargs):
+    tag_ids = _being_deleted(sender, instance.pk)
+    _deleting.rows.pop((sender, instance.pk), None)
+    if sender is Section and _being_deleted(Article, instance.article_id) is not None:
+        return  # its article's deletion counts them
+    tags_changed(tag_ids=tag_ids or ())
 
 
 for _through in (TaggedArticle, TaggedSection):
