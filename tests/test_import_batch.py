@@ -188,6 +188,12 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_files(small_corpus):
         if "See also" in path.read_text(encoding="utf-8")
     ]
 
+    # An article citing every one of them, so that each batch points the
+    # references waiting for its articles at them, whatever the corpus.
+    see_also = "".join(f"See also  {source.title}\n\n" for source in sources)
+    citing = f"Citing Them All\n\nA lead.\n\nThe Others\n\nEach one is cited.\n\n{see_also}"
+    import_source(data=citing.encode(), filename="citing.txt")
+
     def queries(batch):
         with CaptureQueriesContext(connection) as context:
             results = list(import_batch(batch))

@@ -53,17 +53,17 @@ def index_sections(sections):
 def index_new(*, articles=(), sections=()):
     """
     Index articles and sections just created in bulk (an import), from the
-    indexed texts it has already made: ``articles`` as (id, title, summary),
-    ``sections`` as (id, article id, article title, heading, body). Each
-    entry's title is read from its article's row; an article's own entry
-    takes its compounds and vocabulary from the title given.
+    indexed texts and Terms it has already made: ``articles`` as (id, title,
+    summary, terms), ``sections`` as (id, article id, heading, body, terms).
+    Each entry's title is read from its article's row.
     """
     entries = [
-        IndexEntry.for_article(pk, title=title, summary=summary) for pk, title, summary in articles
+        IndexEntry.for_article(pk, title=title, summary=summary, terms=terms)
+        for pk, title, summary, terms in articles
     ]
     entries += [
-        IndexEntry.for_section(pk, article_id=article_id, heading=heading, body=body)
-        for pk, article_id, _title, heading, body in sections
+        IndexEntry.for_section(pk, article_id=article_id, heading=heading, body=body, terms=terms)
+        for pk, article_id, heading, body, terms in sections
     ]
     index_entries(entries)
 

@@ -11,7 +11,7 @@ written, so it cannot drift from the stored title.
 Beside its texts an entry carries ``variants``, its hyphenated compounds
 written as one word (text.compounds), indexed after the body with the least
 weight, and the words it adds to the vocabulary that "Did you mean"
-corrections are drawn from (``vocabulary``).
+corrections are drawn from (``words``).
 """
 
 from dataclasses import dataclass
@@ -27,6 +27,25 @@ INDEX_TABLE = "articles_search_index"
 TERMS_TABLE = "articles_search_term"
 
 
+class Terms(NamedTuple):
+    """What an entry holds beside its texts: ``variants`` and its vocabulary's words."""
+
+    variants: str
+    words: frozenset
+
+
+def article_terms(title, summary):
+    """An article's own entry's Terms: pure, so that an import's worker processes make them."""
+    variants = compounds(title, summary)
+    return Terms(variants, frozenset(vocabulary(title, summary, variants)))
+
+
+def section_terms(heading, body):
+    """A section's entry's Terms: pure, so that an import's worker processes make them."""
+    variants = compounds(heading, body)
+    return Terms(variants, frozenset(vocabulary(heading, body, variants)))
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     key: int
@@ -36,25 +55,25 @@ class IndexEntry:
     summary: str
     body: str
     variants: str
-    # The article's title, on the article's own entry only: for its variants
-    # and vocabulary (the index itself reads the title from the article's row).
-    title: str = ""
+    # The article's title, on the article's own entry only (the index itself
+    # reads the title from the article's row).
+    title: str
+    words: frozenset
 
     @classmethod
-    def for_article(cls, article_id, *, title, summary):
-        return cls(-article_id, article_id, None, "", summary, "", compounds(title, summary), title)
+    def for_article(cls, article_id, *, title, summary, terms=None):
+        variants, words = terms or article_terms(title, summary)
+        return cls(-article_id, article_id, None, "", summary, "", variants, title, words)
 
     @classmethod
-    def for_section(cls, section_id, *, article_id, heading, body):
-        return cls(section_id, article_id, section_id, heading, "", body, compounds(heading, body))
-
-    def vocabulary(self):
-        return vocabulary(self.title, self.heading, self.summary, self.body, self.variants)
+    def for_section(cls, section_id, *, article_id, heading, body, terms=None):
+        variants, words = terms or section_terms(heading, body)
+        return cls(section_id, article_id, section_id, heading, "", body, variants, "", words)
 
 
 def vocabulary_of(entries):
     """The words that ``entries`` add to the vocabulary, sorted."""
-    return sorted(set().union(*(entry.vocabulary() for entry in entries)))
+    return sorted(set().union(*(entry.words for entry in entries)))
 
 
 class Match(NamedTuple):

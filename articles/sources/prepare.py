@@ -1,9 +1,9 @@
 """
 The pure half of an import: a source file's bytes → everything the import
 service writes that does not depend on the database (the outline written as
-Markdown and rendered as a save renders it, indexed text, references,
-suggested tags). No database, so it can run in worker processes beside the
-one that writes; ``prepared_in_order`` does that for a large import.
+Markdown and rendered as a save renders it, indexed text and its terms,
+references, suggested tags). No database, so it can run in worker processes
+beside the one that writes; ``prepared_in_order`` does that for a large import.
 """
 
 import hashlib
@@ -18,6 +18,7 @@ from ..content.reference_syntax import normalize_title
 from ..content.references import reference_fields
 from ..models import RenderedBody, render_body
 from ..search import indexable
+from ..search.rows import Terms, article_terms, section_terms
 from .markdown_writer import blocks_to_markdown
 from .outline import SourceError
 from .parser import decode_source, parse_source
@@ -39,6 +40,7 @@ class PreparedSection:
     body: str  # Markdown, as stored
     rendered: RenderedBody  # as Section.prepare() would render the body
     text: str  # what the search index holds
+    terms: Terms  # its index entry's compounds and vocabulary
     references: list  # reference_fields() of the body's cross-references
     tags: list  # suggested topic names, before the "two passages" rule
 
@@ -52,6 +54,7 @@ class PreparedSource:
     summary: str  # the lead, in Markdown
     rendered_summary: RenderedBody  # as Article.prepare() would render the lead
     summary_text: str  # what the search index holds
+    summary_terms: Terms  # the article's index entry's compounds and vocabulary
     references: list  # reference_fields() of the lead's cross-references
     tags: list  # suggested article topics, before the "two passages" rule
     sections: list  # PreparedSection
@@ -91,15 +94,18 @@ def prepare_source(data, filename):
     for position, (outline_section, tags) in enumerate(
         zip(outline.sections, section_tags, strict=True)
     ):
+        heading = " ".join(outline_section.heading.split())
         body = blocks_to_markdown(outline_section.blocks)
         rendered = render_body(body)
+        text = indexable(rendered.text)
         sections.append(
             PreparedSection(
-                heading=" ".join(outline_section.heading.split()),
+                heading=heading,
                 level=outline_section.level,
                 body=body,
                 rendered=rendered,
-                text=indexable(rendered.text),
+                text=text,
+                terms=section_terms(heading, text),
                 references=_references(body, position),
                 tags=tags,
             )
@@ -107,6 +113,7 @@ def prepare_source(data, filename):
     title = " ".join(outline.title.split())
     summary = blocks_to_markdown(outline.lead)
     rendered_summary = render_body(summary)
+    summary_text = indexable(rendered_summary.text)
     return PreparedSource(
         filename=filename,
         digest=source_digest(data),
@@ -114,7 +121,8 @@ def prepare_source(data, filename):
         title_key=normalize_title(title),
         summary=summary,
         rendered_summary=rendered_summary,
-        summary_text=indexable(rendered_summary.text),
+        summary_text=summary_text,
+        summary_terms=article_terms(title, summary_text),
         references=_references(summary, None),
         tags=article_tags,
         sections=sections,

@@ -84,7 +84,10 @@ def create_articles(sources, *, publish):
     references.resolve_references_to_new(articles=articles)
     _write_references(writes, lead=True)
     search.index_new(
-        articles=[(w.article.pk, w.article.title, w.source.summary_text) for w in writes],
+        articles=[
+            (w.article.pk, w.article.title, w.source.summary_text, w.source.summary_terms)
+            for w in writes
+        ],
         sections=_index_rows(writes),
     )
     _written(articles)
@@ -203,7 +206,7 @@ def _write_references(writes, *, lead):
 def _index_rows(writes):
     """The new sections as ``search.index_new`` takes them, with the text the workers made."""
     return [
-        (section.pk, write.article.pk, write.article.title, section.heading, prepared.text)
+        (section.pk, write.article.pk, section.heading, prepared.text, prepared.terms)
         for write in writes
         for section, prepared in zip(write.sections, write.source.sections, strict=True)
     ]
