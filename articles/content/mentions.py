@@ -30,6 +30,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import reversion
 from django.db import transaction
@@ -49,7 +50,15 @@ from ..models import (
     UnlinkedMention,
 )
 from ..models.articles import alias_lines
-from ..sources.stemming import EXACT, FUNCTION_WORDS, find_phrases, fold, index_forms, words
+from ..sources.stemming import (
+    EXACT,
+    FUNCTION_WORDS,
+    add_form,
+    find_phrases,
+    fold,
+    phrase_forms,
+    words,
+)
 from .reference_syntax import REFERENCE_PATTERN
 
 TITLE, TOPIC = UnlinkedMention.Kind.TITLE, UnlinkedMention.Kind.TOPIC
@@ -178,17 +187,24 @@ def _build_index(version):
         .values_list("published_at", flat=True)
         .first()
     )
-    tree = index_forms(
-        (title_phrase(name) if kind == TITLE else name, (kind, pk))
-        for (kind, pk), found in names.items()
-        for name in found
-    )
+    tree = {}
+    for label, found in names.items():
+        for name in found:
+            for form in _forms(title_phrase(name) if label[0] == TITLE else name):
+                add_form(tree, form, label)
     return NameIndex(
         version=version,
         names=names,
         tree=tree,
         valid_until=None if upcoming is None else upcoming.timestamp(),
     )
+
+
+@lru_cache(maxsize=200_000)
+def _forms(phrase):
+    # What makes building the index cost: kept per process, so that a
+    # rebuild after one title changed reads the other titles' forms here.
+    return tuple(phrase_forms(phrase))
 
 
 def forget_index():
