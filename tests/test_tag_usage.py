@@ -242,6 +242,20 @@ def test_reverting_an_article(site):
     assert_exact()
 
 
+def test_restoring_a_version_made_while_the_article_was_a_draft(site):
+    article = site["draft"]
+    with reversion.create_revision():
+        article.save()
+    version = Version.objects.get_for_object(article).first()
+    publishing.publish(article=article)
+    assert usage("Secret") == (1, 0)
+    with reversion.create_revision():
+        restore_version(version=version)  # the content comes back; the article stays published
+    assert Article.objects.get(pk=article.pk).is_public
+    assert usage("Secret") == (1, 0)
+    assert_exact()
+
+
 def test_importing_and_importing_again(site, tmp_path):
     text = Path(__file__).resolve().parents[1] / "articles" / "sources" / "texts"
     source = sorted(text.glob("*.txt"))[0]

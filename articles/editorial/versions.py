@@ -11,6 +11,7 @@ from django.db import transaction
 from reversion.models import Version
 from taggit.models import Tag
 
+from ..content import tag_usage
 from ..models import Article, Section, TaggedArticle, TaggedSection
 
 
@@ -55,6 +56,7 @@ def repair_after_revert(*, article):
     article.save()
     for section in Section.objects.filter(article=article).select_related("article"):
         section.save()
+    tag_usage.articles_changed(article_ids=[article.pk])  # its status may have been written back
     return article
 
 
