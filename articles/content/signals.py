@@ -5,6 +5,10 @@ index and the cache versions of what changed. Raw saves are skipped; an
 import's bulk creation calls the same functions itself (see
 ``ArticlesConfig.ready``).
 
+The article page's related passages and neighbours (``derived``) are kept
+for each tagging written or deleted, each change to an article's publication
+or a passage's place, and each article created or deleted.
+
 The cache versions (articles/caching/versions.py) are bumped as narrowly as
 the change allows, and wider when in doubt: an article's own page for a change
 only its page shows (a passage's body), the lists too for a change lists or
@@ -13,6 +17,7 @@ heading, a publication), and a withdrawal when a public article stops being
 public.
 """
 
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
@@ -21,7 +26,7 @@ from .. import search
 from ..caching import bump_after_commit
 from ..caching.versions import CONTENT, LISTS, article_key
 from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
-from . import references, totals
+from . import derived, references, totals
 
 # What lists and links show of an article and of a passage.
 ARTICLE_LISTED_FIELDS = ("title", "slug", "summary", "status", "published_at")
@@ -70,6 +75,7 @@ def article_saving(sender, instance, raw=False, update_fields=None, **kwargs):
 @receiver(post_save, sender=Article)
 def article_saved(sender, instance, raw=False, created=False, **kwargs):
     if raw:
+        _article_derived_data(instance, before=None)
         _raw_write()
         return
     cited = _cited_slugs(instance, None)
@@ -79,6 +85,7 @@ def article_saved(sender, instance, raw=False, created=False, **kwargs):
     cited ^= _cited_slugs(instance, None)
 
     before = None if created else getattr(instance, _BEFORE, None)
+    _article_derived_data(instance, before=before)
     keys = {article_key(instance.slug), *map(article_key, cited)}
     withdrawn = False
     if before is None:
@@ -94,8 +101,18 @@ def article_saved(sender, instance, raw=False, created=False, **kwargs):
     bump_after_commit(keys, withdrawn=withdrawn)
 
 
+def _article_derived_data(article, *, before):
+    """Neighbours and related passages after a save that may change the article's publication."""
+    published = (article.status, article.published_at)
+    if before is not None and (before["status"], before["published_at"]) == published:
+        return
+    derived.rebuild_neighbours()
+    derived.article_passages_changed(article_ids=[article.pk])
+
+
 @receiver(post_delete, sender=Article)
 def article_deleted(sender, instance, **kwargs):
+    derived.rebuild_neighbours()
     search.unindex_article(instance)
     bump_after_commit(
         {article_key(instance.slug), LISTS},
@@ -111,6 +128,10 @@ def section_saving(sender, instance, raw=False, update_fields=None, **kwargs):
 
 @receiver(post_save, sender=Section)
 def section_saved(sender, instance, raw=False, created=False, **kwargs):
+    before = None if created or raw else getattr(instance, _BEFORE, None)
+    if raw or (before is not None and before["position"] != instance.position):
+        # Its place among the article's passages ranks it among related ones.
+        derived.passages_changed(tag_ids=instance.tags.values_list("pk", flat=True))
     if raw:
         _raw_write()
         return
@@ -123,7 +144,6 @@ def section_saved(sender, instance, raw=False, created=False, **kwargs):
     totals.touch(article)
     search.index_section(instance)
 
-    before = None if created else getattr(instance, _BEFORE, None)
     listed = (
         before is None
         or any(before[field] != getattr(instance, field) for field in SECTION_LISTED_FIELDS)
@@ -181,3 +201,30 @@ def topics_changed(sender, raw=False, **kwargs):
 def tags_changed(sender, action, pk_set=None, **kwargs):
     if action == "post_clear" or (action in {"post_add", "post_remove"} and pk_set):
         bump_after_commit({LISTS})
+
+
+@receiver(post_save, sender=TaggedSection)
+@receiver(post_delete, sender=TaggedSection)
+def section_tagging_changed(sender, instance, origin=None, **kwargs):
+    # A passage's tags and the tag's newest passages changed. Raw writes (a
+    # revert) too. A tagging deleted with its passage leaves the passage out:
+    # it is about to go, and its rankings with it.
+    deleted_with = origin.model if isinstance(origin, QuerySet) else type(origin)
+    dying = origin is not None and deleted_with in {Section, Article}
+    derived.passages_changed(
+        section_ids=[] if dying else [instance.content_object_id], tag_ids=[instance.tag_id]
+    )
+
+
+@receiver(pre_save, sender=Tag)
+def tag_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk is not None:
+        setattr(instance, _BEFORE, Tag.objects.filter(pk=instance.pk).values("slug").first())
+
+
+@receiver(post_save, sender=Tag)
+def tag_saved(sender, instance, raw=False, created=False, **kwargs):
+    # A tag with no address is left out of related passages: gaining or losing one counts.
+    before = getattr(instance, _BEFORE, None)
+    if raw or (before is not None and bool(before["slug"]) != bool(instance.slug)):
+        derived.passages_changed(tag_ids=[instance.pk])

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Count
 from taggit.models import Tag
 
-from ..content import tag_usage
+from ..content import derived, tag_usage
 from ..content.tags import clean_tag_name, tag_slug
 from ..models import TaggedArticle, TaggedSection
 
@@ -97,6 +97,7 @@ def merge_tags(*, tags, into):
             seen.add(object_id)
         through.objects.filter(pk__in=duplicate_ids).delete()
         through.objects.filter(tag_id__in=merged_ids).update(tag=into)
+    derived.passages_changed(tag_ids=[into.pk])  # update() sends no signals
     tag_usage.tags_changed(tag_ids=[into.pk], create=True)  # update() sends no signals
     Tag.objects.filter(pk__in=merged_ids).delete()
     return len(merged_ids)

@@ -12,6 +12,7 @@ reads them, so an article becomes visible at its time with no write.
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from taggit.models import Tag
 
 from .articles import Article, Section
 
@@ -48,17 +49,30 @@ class RelatedPassage(models.Model):
         return f"{self.passage_id} beside {self.section_id} (#{self.rank})"
 
 
-class StaleSection(models.Model):
-    """
-    A section whose related passages are to be ranked again; until then its
-    page ranks them as it is read. A plain id, not a foreign key: sections are
-    queued from inside their own deletion.
-    """
-
-    section_id = models.BigIntegerField(primary_key=True)
+class StaleMark(models.Model):
     # Written again by each mark, so that a mark made while the queue is being
     # drained waits for the drain and is not lost with it.
     marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class StaleSection(StaleMark):
+    """
+    A section whose related passages are to be ranked again; until then its
+    page ranks them as it is read (a join on its sections' query tells it).
+    No constraint in the database: sections are queued from inside their own
+    deletion, and a mark left behind by a deleted one is dropped when drained.
+    """
+
+    section = models.OneToOneField(
+        Section,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="stale_mark",
+    )
 
     class Meta:
         verbose_name = "stale section"
@@ -68,14 +82,19 @@ class StaleSection(models.Model):
         return f"section {self.section_id}"
 
 
-class StaleTopic(models.Model):
+class StaleTopic(StaleMark):
     """
     A tag whose passages' related passages are all to be ranked again (its
-    newest passages, or their publication, changed). A plain id, as above.
+    newest passages, or their publication, changed). No constraint, as above.
     """
 
-    tag_id = models.BigIntegerField(primary_key=True)
-    marked_at = models.DateTimeField(default=timezone.now)
+    tag = models.OneToOneField(
+        Tag,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="related_stale_mark",
+    )
 
     class Meta:
         verbose_name = "stale topic"

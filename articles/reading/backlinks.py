@@ -5,17 +5,18 @@ passage was parsed, never searched for here), grouped by citing article; and,
 for a reference to one of the article's passages (``[[Title#Heading]]``), the
 passages citing that passage, shown beside it.
 
-One query, whatever the size of the corpus, and a bounded number of rows.
+One query, whatever the size of the corpus, and a bounded number of rows;
+the same query reads the articles this one cites.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 
 from ..content.reference_syntax import heading_anchor, reference_label
-from ..models import CrossReference
+from ..models import Article, CrossReference
 from .selectors import is_published
 
 # Citing references read for one article page: a much-cited article lists the
@@ -72,19 +73,37 @@ class Backlinks:
 
 def backlinks(article, *, limit=BACKLINKS_READ):
     """The published passages citing ``article`` (see the module's docstring)."""
-    rows = list(
+    return references_of(article, limit=limit)[1]
+
+
+def references_of(article, *, limit=BACKLINKS_READ):
+    """
+    Both ends of the article page's cross-references, in one query: the
+    published articles ``article`` cites (normalised title → URL, for
+    resolving its references) and its ``Backlinks``.
+    """
+    ordering = (
+        "-source_article__published_at",
+        "-source_article_id",
+        # The lead (no section) first on every database: SQLite puts NULL
+        # first by itself, PostgreSQL last.
+        F("source_section__position").asc(nulls_first=True),
+        "position",
+    )
+    citing = (
         CrossReference.objects.filter(target=article)
         .filter(is_published("source_article"))
         .exclude(source_article=article)
-        .order_by(
-            "-source_article__published_at",
-            "-source_article_id",
-            # The lead (no section) first on every database: SQLite puts NULL
-            # first by itself, PostgreSQL last.
-            F("source_section__position").asc(nulls_first=True),
-            "position",
+        .order_by(*ordering)
+        .values("pk")[: limit + 1]
+    )
+    rows = (
+        CrossReference.objects.filter(
+            Q(pk__in=citing) | Q(source_article=article, target__isnull=False)
         )
+        .order_by(*ordering)
         .values_list(
+            "source_article_id",
             "source_article__title",
             "source_article__slug",
             "source_section__heading",
@@ -93,9 +112,29 @@ def backlinks(article, *, limit=BACKLINKS_READ):
             "context",
             "target_title",
             "target_heading",
+            "target_key",
+            "target__slug",
+            "target__status",
+            "target__published_at",
             named=True,
-        )[: limit + 1]
+        )
     )
+    targets, citations = {}, []
+    for row in rows:
+        if row.source_article_id == article.pk:
+            # The article's own references are few: their targets are tested
+            # here, by the model's rule, rather than by a subquery per row.
+            target = Article(status=row.target__status, published_at=row.target__published_at)
+            if target.is_public and row.target_key not in targets:
+                url = reverse("articles:detail", kwargs={"slug": row.target__slug})
+                targets[row.target_key] = url
+        else:
+            citations.append(row)
+    return targets, _grouped(citations, limit=limit)
+
+
+def _grouped(rows, *, limit):
+    """``Backlinks`` from the citing rows, newest first; more than ``limit`` says there are more."""
     more = len(rows) > limit
     articles, passages = {}, {}  # slug -> CitingArticle, url -> CitingPassage
     cited_in = defaultdict(list)

@@ -4,18 +4,18 @@ published articles on the same topics, the ones sharing most tags first;
 and "Further reading", the same passages ranked across the whole article.
 """
 
-import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import reduce
 from itertools import chain
 from operator import or_
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from taggit.models import Tag
 
-from ..models import TaggedSection
+from ..models import Article, TaggedSection
+from ..models import RelatedPassage as StoredPassage
 from .selectors import is_published
 
 RELATED_PASSAGES_PER_SECTION = 3
@@ -81,47 +81,96 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     first, then the newer article, then the earlier passage.
     Returns {section id: [RelatedPassage, ...]}.
 
-    The candidates are, for each tag, the newest RELATED_CANDIDATES_PER_TAG
-    passages carrying it, so the work stays bounded whatever the size of the
-    corpus; the shared tags are counted among those few.
+    The ranking is stored when content changes (content/derived.py) and read
+    here in one query, filtered by the published rule as it is read; a section
+    whose ranking is queued to be stored again (``related_stale``) is ranked
+    now, by the same ``rank_related``.
     """
-    tags_of = {section.pk: [tag.pk for tag in section.tag_list] for section in sections}
-    tag_ids = sorted(set(chain.from_iterable(tags_of.values())))
+    stale = [section for section in sections if getattr(section, "related_stale", True)]
+    stale_ids = {section.pk for section in stale}
+    fresh = [s.pk for s in sections if s.tag_list and s.pk not in stale_ids]
+    chosen = defaultdict(list)  # section id -> [row]
+    if fresh:
+        rows = (
+            StoredPassage.objects.filter(section_id__in=fresh)
+            .filter(is_published("passage__article"))
+            .annotate(
+                heading=F("passage__heading"),
+                anchor=F("passage__anchor"),
+                article_title=F("passage__article__title"),
+                article_slug=F("passage__article__slug"),
+            )
+            .order_by("section_id", "rank")
+            .values_list(*_SHOWN, "section_id", named=True)
+        )
+        for row in rows:
+            if len(chosen[row.section_id]) < per_section:
+                chosen[row.section_id].append(row)
+    ranked = rank_related(
+        {section.pk: (article.pk, [tag.pk for tag in section.tag_list]) for section in stale},
+        public=per_section,
+    )
+    for section_id, candidates in ranked.items():
+        chosen[section_id] = [row for row in candidates if row.public][:per_section]
+    # Each article's address once: its passages recur beside many sections.
+    slugs = {row.article_slug for rows in chosen.values() for row in rows}
+    article_urls = {slug: reverse("articles:detail", kwargs={"slug": slug}) for slug in slugs}
+    return {
+        section_id: [_related_passage(row, article_urls) for row in rows]
+        for section_id, rows in chosen.items()
+        if rows
+    }
+
+
+# What a related passage shows, read with each stored row or candidate.
+_SHOWN = ("shared_tags", "heading", "anchor", "article_title", "article_slug")
+
+
+def rank_related(tags_of, *, public=RELATED_PASSAGES_PER_SECTION, candidates=None):
+    """
+    The ranking of related passages, for storing and for a stale section:
+    ``tags_of`` is {section id: (its article's id, [its tag ids])}. For each
+    section, the candidates (see ``related_passages``) in published or
+    scheduled articles other than its own, ranked, down to the ``public``-th
+    one public now: a scheduled one ranked above them becomes public at its
+    time with no write, and pushes the last of them out.
+    Returns {section id: [row]}, each row with ``passage``, ``public`` and the
+    fields of ``_SHOWN``. ``candidates`` (``candidates_of`` for all their
+    tags, or more) saves reading them again for each of many calls.
+    """
+    tag_ids = sorted(set(chain.from_iterable(tags for _, tags in tags_of.values())))
     if not tag_ids:
         return {}
     passages = {}  # passage id -> its row, in reading order
     carrying = defaultdict(list)  # tag id -> the candidates carrying it, in reading order
-    for row in _readable_candidates(tag_ids, exclude_article=article):
+    for row in candidates_of(tag_ids) if candidates is None else candidates:
         passages.setdefault(row.passage, row)
         carrying[row.tag_id].append(row.passage)
     place = {passage_id: number for number, passage_id in enumerate(passages)}
-    chosen = {}  # section id -> [(passage id, tags shared)]
-    for section_id, tags in tags_of.items():
-        shared = Counter(chain.from_iterable(carrying[tag_id] for tag_id in tags))
-        best = heapq.nsmallest(
-            per_section, shared, key=lambda passage_id: (-shared[passage_id], place[passage_id])
+    ranked = {}
+    for section_id, (article_id, tags) in tags_of.items():
+        shared = Counter(
+            passage_id
+            for passage_id in chain.from_iterable(carrying[tag_id] for tag_id in tags)
+            if passages[passage_id].article_id != article_id
         )
-        if best:
-            chosen[section_id] = [(passage_id, shared[passage_id]) for passage_id in best]
-    # Each article's address once: its passages recur beside many sections.
-    slugs = {
-        passages[passage_id].article_slug for pairs in chosen.values() for passage_id, _ in pairs
-    }
-    article_urls = {slug: reverse("articles:detail", kwargs={"slug": slug}) for slug in slugs}
-    return {
-        section_id: [
-            _related_passage(passages[passage_id], shared_tags, article_urls)
-            for passage_id, shared_tags in pairs
-        ]
-        for section_id, pairs in chosen.items()
-    }
+        rows, seen_public = [], 0
+        for passage_id in sorted(shared, key=lambda p: (-shared[p], place[p])):
+            row = passages[passage_id]
+            rows.append(row._replace(shared_tags=shared[passage_id]))
+            seen_public += row.public
+            if seen_public == public:
+                break
+        if rows:
+            ranked[section_id] = rows
+    return ranked
 
 
-def _readable_candidates(tag_ids, *, exclude_article):
+def candidates_of(tag_ids):
     """
     The candidate taggings of ``tag_ids`` (see ``related_passages``) whose
-    passage is in a published article other than ``exclude_article``, each
-    with that passage: the newest article first, then the earlier passage.
+    passage is in a published or scheduled article, each with that passage:
+    the newest article first, then the earlier passage.
     """
     # The id of each tag's oldest candidate: its taggings from there on are the
     # newest ones (the index on tag and id reads them as one range). None when
@@ -138,12 +187,16 @@ def _readable_candidates(tag_ids, *, exclude_article):
         or_,
         (Q(tag=tag_id, pk__gte=first_id or 0) for tag_id, first_id in oldest_candidate),
     )
+    # Scheduled articles too (status published, any date): they become public
+    # with no write. Drafts do not: publishing one is a write, which ranks again.
     return (
         TaggedSection.objects.filter(candidates)
-        .filter(is_published("content_object__article"))
-        .exclude(content_object__article=exclude_article)
+        .filter(content_object__article__status=Article.Status.PUBLISHED)
         .annotate(
             passage=F("content_object"),
+            article_id=F("content_object__article"),
+            public=is_published("content_object__article"),
+            shared_tags=Value(0),
             heading=F("content_object__heading"),
             anchor=F("content_object__anchor"),
             article_title=F("content_object__article__title"),
@@ -152,16 +205,14 @@ def _readable_candidates(tag_ids, *, exclude_article):
         .order_by(
             "-content_object__article__published_at", "content_object__position", "content_object"
         )
-        .values_list(
-            "tag_id", "passage", "heading", "anchor", "article_title", "article_slug", named=True
-        )
+        .values_list("tag_id", "passage", "article_id", "public", *_SHOWN, named=True)
     )
 
 
-def _related_passage(row, shared_tags, article_urls):
+def _related_passage(row, article_urls):
     return RelatedPassage(
         article_title=row.article_title,
         heading=row.heading,
         url=f"{article_urls[row.article_slug]}#{row.anchor}",
-        shared_tags=shared_tags,
+        shared_tags=row.shared_tags,
     )

@@ -11,7 +11,7 @@ once. Tags and their counts are in ``tags``, related passages in ``related``.
 
 from collections import defaultdict
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from taggit.models import Tag
 
@@ -77,30 +77,51 @@ def published_article(slug):
         return None
 
 
+def article_page(slug):
+    """The published article with this slug and its stored neighbours; None if there is none."""
+    try:
+        return (
+            Article.objects.published()
+            .select_related("neighbours__previous", "neighbours__next")
+            .get(slug=slug)
+        )
+    except Article.DoesNotExist:
+        return None
+
+
 def tags_and_sections(article):
     """
     What the article page shows of ``article`` itself, in two queries: its
     tags (in tag order), and its sections in order, each with ``tag_list`` (its
-    tags, in tag order). The sections' Markdown source is left out: the page
-    shows the HTML rendered from it.
+    tags, in tag order) and ``related_stale``: its related passages are
+    queued to be ranked again (content/derived.py), the section itself or one
+    of its tags, as the joined marks say. The sections' Markdown source is
+    left out: the page shows the HTML rendered from it.
     """
     sections = list(
-        Section.objects.filter(article=article).order_by("position", "pk").defer("body")
+        Section.objects.filter(article=article)
+        .annotate(marked=F("stale_mark"))
+        .order_by("position", "pk")
+        .defer("body")
     )
     # The tags of the article (no section) and of all its sections, in one query.
     on_article = taggings_with_a_page(TaggedArticle.objects.filter(content_object=article))
     on_sections = taggings_with_a_page(
         TaggedSection.objects.filter(content_object__article=article)
     )
-    rows = on_article.values_list(
-        Value(None, output_field=IntegerField()), "tag", "tag__name", "tag__slug"
-    ).union(on_sections.values_list("content_object", "tag", "tag__name", "tag__slug"), all=True)
-    article_tags, tags_of = [], defaultdict(list)
-    for section_id, tag_id, name, slug in rows.order_by("tag"):
+    columns = ("tag", "tag__name", "tag__slug", "tag__related_stale_mark")
+    rows = on_article.values_list(Value(None, output_field=IntegerField()), *columns).union(
+        on_sections.values_list("content_object", *columns), all=True
+    )
+    article_tags, tags_of, stale = [], defaultdict(list), set()
+    for section_id, tag_id, name, slug, marked in rows.order_by("tag"):
         tag = Tag(id=tag_id, name=name, slug=slug)
         (article_tags if section_id is None else tags_of[section_id]).append(tag)
+        if marked is not None:
+            stale.add(section_id)
     for section in sections:
         section.tag_list = tags_of[section.pk]
+        section.related_stale = section.marked is not None or section.pk in stale
     return article_tags, sections
 
 
@@ -131,9 +152,18 @@ def referenced_by(article):
 
 
 def neighbours(article):
-    """(previous, next) published articles around this one by publication date, in one query."""
+    """
+    (previous, next) published articles around this one by publication date:
+    for a public article, the stored ones (``article_page`` reads them with it;
+    the next one is shown once public, and when it is not, no later one is);
+    for any other, or one not linked yet, in one query.
+    """
     if article.published_at is None:
         return None, None
+    stored = getattr(article, "neighbours", None) if article.is_public else None
+    if stored is not None:
+        following = stored.next if stored.next and stored.next.is_public else None
+        return stored.previous, following
     when, pk = article.published_at, article.pk
     # Each side is bounded by this article's date first (then by the published
     # rule): SQLite walks the date index from here to the first published

@@ -128,7 +128,7 @@ def article_list(request):
 
 def article_detail(request, slug):
     caching.shows(request, article=slug)  # before the article is read
-    article = selectors.published_article(slug)
+    article = selectors.article_page(slug)
     if article is None:
         raise Http404("No published article has this address.")
     return render_article(request, article)
@@ -139,12 +139,12 @@ def render_article(request, article, *, preview_banner=None, noindex=False):
     The article page for any article, published or not. The public view only
     passes published ones; the draft previews pass a banner and ``noindex``.
     Everything around the article (links, related passages, neighbours) is
-    still limited to published content.
+    still limited to published content. What it shows from the rest of the
+    corpus is stored when content changes (content/derived.py) and read here.
     """
     article_tags, sections = selectors.tags_and_sections(article)
-    targets = selectors.reference_targets(article)
+    targets, cited_by = backlinks.references_of(article)
     passages = related.related_passages(article, sections)
-    cited_by = backlinks.backlinks(article)
     # Each tag's address once: the same tags recur in many passages.
     slugs = {tag.slug for tag in chain(article_tags, *(section.tag_list for section in sections))}
     tag_urls = {slug: reverse("articles:tag", kwargs={"slug": slug}) for slug in slugs}

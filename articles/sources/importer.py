@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count, Q
 
-from ..content import mentions, tag_usage
+from ..content import derived, mentions, tag_usage
 from ..content.text import ArticleContent
 from ..models import Article, Section
 from . import writing
@@ -174,6 +174,7 @@ class _Batch:
         self._create_pending()
         self._count_unchanged_sections()
         self._mentions_changed()
+        derived.after_import(results=self.results.values())
         tag_usage.after_import(results=self.results.values())
         return [self.results[position] for position in range(len(sources))]
 
