@@ -26,8 +26,11 @@ HEADING_WEIGHT = 3
 # mentions weighted as above) before the passage is tagged with it: a topic
 # whose words merely brush a long passage is not what the passage treats.
 MIN_SHARE = 0.006
-# A topic treated far less than the passage's main one is left to that one.
+# A topic treated far less than the passage's main one is left to that one:
+# named once, it must pass a third of the main topic; named again, a quarter
+# (a passage that weighs several means names each of them more than once).
 MIN_SHARE_OF_MAIN = 1 / 3
+MIN_SHARE_OF_MAIN_REPEATED = 1 / 4
 # Enough to follow a passage's main topics without burying them.
 MAX_SECTION_TAGS = 5
 MAX_ARTICLE_TAGS = 12
@@ -149,7 +152,8 @@ def passage_topics(heading, text, vocabulary=None, *, subject=()):
     """
     The topic names a passage treats, the most treated first: those its
     heading names, and those that fill enough of its words (MIN_SHARE), as
-    long as they are not dwarfed by its main topic (MIN_SHARE_OF_MAIN).
+    long as they are not dwarfed by its main topic (MIN_SHARE_OF_MAIN, and
+    MIN_SHARE_OF_MAIN_REPEATED for a topic named more than once).
     ``subject``: the topics the article's title names, which run through
     every passage; they do not count as a passage's main topic, or an
     article on the G7 would leave its passages no other.
@@ -169,9 +173,16 @@ def passage_topics(heading, text, vocabulary=None, *, subject=()):
     kept = [
         (-score, vocabulary.order[name], name)
         for name, score in scores.items()
-        if name in in_heading or (score >= MIN_SHARE and score > MIN_SHARE_OF_MAIN * main)
+        if name in in_heading
+        or (score >= MIN_SHARE and score > _share_of_main(body.topics.get(name)) * main)
     ]
     return [name for _, _, name in sorted(kept)[:MAX_SECTION_TAGS]]
+
+
+def _share_of_main(found):
+    """The share of the main topic's score that a topic found in the body as ``found`` must pass."""
+    mentions = found[0] if found else 0
+    return MIN_SHARE_OF_MAIN_REPEATED if mentions > 1 else MIN_SHARE_OF_MAIN
 
 
 def suggest_topics(text, heading="", title="", vocabulary=None):
