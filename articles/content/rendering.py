@@ -1,30 +1,27 @@
 """
 Markdown → sanitized HTML, done once at save time.
 
-A section body is Markdown. ``[[Title]]`` and ``[[Title#Section heading]]``
-are cross-references: an inline rule of the Markdown parse turns each into a
-marker, an ``<a>`` carrying the normalised title in ``data-key``, and the
-sanitizer sees the final HTML. Whether the target is public can change
-without this section being saved, so ``resolve_reference_markers`` turns the
-markers into real links (or, for a title that names no public article, its
-plain text, or an editor's "not yet published" note) at display time,
-reading the stored HTML with an HTML parser.
+A section body is Markdown (CommonMark with tables, parsed by
+markdown-it-py, raw HTML let through to the sanitizer). ``[[Title]]`` and
+``[[Title#Section heading]]`` are cross-references: an inline rule of the
+Markdown parse turns each into a marker, an ``<a>`` carrying the normalised
+title in ``data-key``, and the sanitizer sees the final HTML. Whether the
+target is public can change without this section being saved, so
+``resolve_reference_markers`` turns the markers into real links (or, for a
+title that names no public article, its plain text, or an editor's "not yet
+published" note) at display time, reading the stored HTML with an HTML
+parser.
 """
 
 import html
 import re
 import secrets
-import threading
-import xml.etree.ElementTree as etree
 from html.parser import HTMLParser
-from typing import NamedTuple
 from urllib.parse import unquote
 
-import markdown
 import nh3
-from markdown.inlinepatterns import InlineProcessor
-from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE, INLINE_PLACEHOLDER_RE, AtomicString
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 from .reference_syntax import REFERENCE_PATTERN, heading_anchor, normalize_title, written_title
 
@@ -59,8 +56,13 @@ _URL_BRACKETS = str.maketrans({"<": "%3C", ">": "%3E"})
 # (and "%" itself, so that reading it back is exact).
 _KEY_ESCAPES = str.maketrans({"%": "%25", "<": "%3C", ">": "%3E"})
 _SEE_ALSO_LEAD = re.compile(r"see also:?\s*\Z", re.IGNORECASE)
-# A backslash escape, as the Markdown parse holds it until its last step.
-_ESCAPED_CHARACTER = UnescapeTreeprocessor.RE
+# The backslash escapes a title may hold: it is shown without the backslash,
+# and an escaped "]" or "#" neither ends it nor starts its heading.
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()>#+\-.!|])")
+# An entity in a title is shown as its character, as in the rest of the text.
+_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.IGNORECASE)
+# Where a title would hold a code span or an autolink, it names markup, not an article.
+_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9.+-]{1,31}:[^<>\s]*|[^<>@\s]+@[^<>@\s]+)>")
 
 
 def _signed(value):
@@ -90,110 +92,115 @@ def sanitize_html(raw_html):
     return _CLEANER.clean(raw_html)
 
 
-class _CrossReferences(InlineProcessor):
-    """``[[Title]]`` and ``[[Title#Heading]]`` in running text → a marker."""
-
-    # Registered below code spans, links, images, autolinks and raw HTML, so
-    # that those have taken their text (URLs and titles included) before this
-    # rule looks; and never inside a link's own text.
-    PRIORITY = 85
-    ANCESTOR_EXCLUDES = ("a",)
-
-    def handleMatch(self, m, data):
-        title, heading = self._source(m.group(1)), self._source(m.group(2) or "")
-        if title is None or heading is None or not written_title(title.written):
-            return None, None, None
-        # Key and anchor from the title as written, as the stored
-        # CrossReference has them; the label as the reader sees the text.
-        key = normalize_title(written_title(title.written))
-        anchor = heading_anchor(written_title(heading.written))
-        shown_title, shown_heading = title.shown.strip(), heading.shown.strip()
-        marker = etree.Element("a")
-        marker.set("class", _signed("xref"))
-        marker.set("data-key", _signed(key.translate(_KEY_ESCAPES)))
-        marker.set("data-anchor", _signed(anchor))
-        marker.text = AtomicString(
-            f"{shown_title} § {shown_heading}" if shown_heading else shown_title
-        )
-        return marker, m.start(0), m.end(0)
-
-    def _source(self, text):
-        """
-        A title the parse has begun on, as written and as shown: raw HTML as
-        it was typed, a backslash escape with or without its backslash. None
-        where another rule made an element of part of it (a code span, a
-        link): a reference names a title, not markup.
-        """
-        # The rules before this one left placeholders: for an element, or for
-        # the text of an escape or of raw HTML.
-        stashed = self.md.treeprocessors["inline"].stashed_nodes
-        placeholders = INLINE_PLACEHOLDER_RE.findall(text)
-        if not all(isinstance(stashed.get(found), str) for found in placeholders):
-            return None
-        text = INLINE_PLACEHOLDER_RE.sub(lambda match: stashed[match.group(1)], text)
-        raw_html = self.md.htmlStash.rawHtmlBlocks
-        text = HTML_PLACEHOLDER_RE.sub(lambda match: str(raw_html[int(match.group(1))]), text)
-        written = _ESCAPED_CHARACTER.sub(lambda match: "\\" + chr(int(match.group(1))), text)
-        shown = _ESCAPED_CHARACTER.sub(lambda match: chr(int(match.group(1))), text)
-        return _Title(written, shown)
+def _cross_reference(state, silent):
+    """
+    The inline rule: ``[[Title]]`` or ``[[Title#Heading]]`` in running text →
+    a marker. It runs before links, after code spans, autolinks, raw HTML and
+    escapes have taken their text where they start first, and never inside a
+    link's own text.
+    """
+    src, start = state.src, state.pos
+    # Silent: a link's text is being measured; there "[[" is two brackets,
+    # so that the link is found and this rule then declines inside it.
+    if silent or state.linkLevel > 0 or not src.startswith("[[", start):
+        return False
+    # Escaped characters masked, so that "\]" or "\#" is part of the title.
+    masked = _ESCAPE.sub("\0\0", src[start : start + 620])
+    match = REFERENCE_PATTERN.match(masked)
+    # "[[Title]](url)" is a link whose text is "[Title]".
+    if match is None or masked[match.end() : match.end() + 1] == "(":
+        return False
+    title = src[start + match.start(1) : start + match.end(1)]
+    heading = src[start + match.start(2) : start + match.end(2)] if match.group(2) else ""
+    if not written_title(title) or _names_markup(src, start + 2, start + match.end()):
+        return False
+    # Key and anchor from the title as written, as the stored
+    # CrossReference has them; the label as the reader sees the text.
+    key = normalize_title(written_title(title))
+    anchor = heading_anchor(written_title(heading))
+    shown_title, shown_heading = _shown(title), _shown(heading)
+    token = state.push("cross_reference", "a", 0)
+    # In the order the stored HTML has always had them.
+    token.attrs = {
+        "class": _signed("xref"),
+        "data-anchor": _signed(anchor),
+        "data-key": _signed(key.translate(_KEY_ESCAPES)),
+    }
+    token.content = f"{shown_title} § {shown_heading}" if shown_heading else shown_title
+    state.pos = start + match.end()
+    return True
 
 
-class _Title(NamedTuple):
-    written: str
-    shown: str
+def _names_markup(src, start, end):
+    """Whether ``src[start:end]`` holds a code span (a backtick closed later) or an autolink."""
+    tick = src.find("`", start, end)
+    if tick != -1 and src.find("`", tick + 1) != -1:
+        return True
+    return bool(_AUTOLINK.search(src, start, end))
 
 
-class _SeeAlsoParagraphs(Treeprocessor):
-    """A paragraph that is "See also:" and cross-references gets its class and wording."""
-
-    # After the inline rules (20), which make the markers.
-    PRIORITY = 15
-
-    def run(self, root):
-        # "See also: [[Title]]" as the import writes it, or a list of them.
-        for paragraph in root.iter("p"):
-            if (
-                len(paragraph)
-                and _SEE_ALSO_LEAD.match(paragraph.text or "")
-                and _is_marker(paragraph[0])
-                and paragraph[-1].tag == "a"
-                and not paragraph[-1].tail
-            ):
-                paragraph.set("class", _signed("see-also"))
-                paragraph.text = "See also: "
+def _shown(text):
+    """A title as the reader sees it: escapes and entities as their characters, spacing kept."""
+    text = _ESCAPE.sub(r"\1", text)
+    return _ENTITY.sub(lambda match: html.unescape(match.group(0)), text).strip()
 
 
-def _is_marker(element):
-    return element.tag == "a" and element.get("data-key", "").startswith(_SIGNATURE)
+def _render_cross_reference(renderer, tokens, index, options, env):
+    token = tokens[index]
+    return f"<a{renderer.renderAttrs(token)}>{escapeHtml(token.content)}</a>"
 
 
-class _CrossReferenceExtension(markdown.Extension):
-    def extendMarkdown(self, md):
-        md.inlinePatterns.register(
-            _CrossReferences(REFERENCE_PATTERN.pattern, md),
-            "cross_reference",
-            _CrossReferences.PRIORITY,
-        )
-        md.treeprocessors.register(_SeeAlsoParagraphs(md), "see_also", _SeeAlsoParagraphs.PRIORITY)
+def _see_also_paragraphs(state):
+    """
+    The core rule after the inline parse: a paragraph that is "See also:" and
+    cross-references gets its class and wording.
+    """
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "paragraph_open" or token.hidden:
+            continue
+        children = tokens[index + 1].children or []
+        lead = 0
+        while lead < len(children) and children[lead].type in {"text", "softbreak"}:
+            lead += 1
+        text = "".join(child.content if child.type == "text" else "\n" for child in children[:lead])
+        if (
+            0 < lead < len(children)
+            and _SEE_ALSO_LEAD.match(text)
+            and children[lead].type == "cross_reference"
+            and children[-1].type in {"cross_reference", "link_close"}
+        ):
+            token.attrSet("class", _signed("see-also"))
+            children[0].content = "See also: "
+            del children[1:lead]
 
 
-_local = threading.local()
+def _parser(*, cross_references):
+    parser = MarkdownIt("commonmark", {"html": True}).enable("table")
+    if cross_references:
+        parser.inline.ruler.before("link", "cross_reference", _cross_reference)
+        parser.add_render_rule("cross_reference", _render_cross_reference)
+        parser.core.ruler.push("see_also", _see_also_paragraphs)
+    return parser
 
 
-def _markdown_converter():
-    # Building a converter costs more than using one: keep one per thread.
-    converter = getattr(_local, "converter", None)
-    if converter is None:
-        converter = _local.converter = markdown.Markdown(
-            extensions=["sane_lists", "tables", "fenced_code", _CrossReferenceExtension()],
-            output_format="html",
-        )
-    return converter.reset()
+_PARSER = _parser(cross_references=True)
+_PLAIN_PARSER = _parser(cross_references=False)
+
+
+def markdown_html(body, *, cross_references=True):
+    """
+    Markdown → HTML as the parse writes it, before the sanitizer (the
+    editor's preview shows what the sanitizer drops from it).
+    """
+    parser = _PARSER if cross_references else _PLAIN_PARSER
+    # Without the newlines at its ends, as the stored HTML has always been.
+    return parser.render(body or "").strip()
 
 
 def render_markdown(body):
     """Markdown → sanitized HTML with cross-reference markers. Safe to store and show."""
-    return sanitize_html(_markdown_converter().convert(body or ""))
+    return sanitize_html(markdown_html(body))
 
 
 class _MarkerRewriter(HTMLParser):

@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import markdown
 from django.urls import reverse
 
 from ..content.references import attach_targets, build_references
@@ -20,6 +19,7 @@ from ..content.rendering import (
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
     PARSE_ONLY_ATTRIBUTES,
+    markdown_html,
     plain_text,
     render_markdown,
     resolve_reference_markers,
@@ -85,10 +85,7 @@ def _parsed(html):
 
 def _unsanitized(text):
     """The Markdown as HTML before the sanitizer sees it (no cross-references)."""
-    converter = markdown.Markdown(
-        extensions=["sane_lists", "tables", "fenced_code"], output_format="html"
-    )
-    return converter.convert(text or "")
+    return markdown_html(text, cross_references=False)
 
 
 def _scheme(url):
