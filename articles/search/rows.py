@@ -55,20 +55,17 @@ class IndexEntry:
     summary: str
     body: str
     variants: str
-    # The article's title, on the article's own entry only (the index itself
-    # reads the title from the article's row).
-    title: str
     words: frozenset
 
     @classmethod
     def for_article(cls, article_id, *, title, summary, terms=None):
         variants, words = terms or article_terms(title, summary)
-        return cls(-article_id, article_id, None, "", summary, "", variants, title, words)
+        return cls(-article_id, article_id, None, "", summary, "", variants, words)
 
     @classmethod
     def for_section(cls, section_id, *, article_id, heading, body, terms=None):
         variants, words = terms or section_terms(heading, body)
-        return cls(section_id, article_id, section_id, heading, "", body, variants, "", words)
+        return cls(section_id, article_id, section_id, heading, "", body, variants, words)
 
 
 def vocabulary_of(entries):
