@@ -82,7 +82,8 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     Returns {section id: [RelatedPassage, ...]}.
 
     The ranking is stored when content changes (content/derived.py) and read
-    here in one query, filtered by the published rule as it is read; a section
+    here in one query, filtered by the published rule as it is read (with the
+    scheduled articles it holds, which become public at their time); a section
     whose ranking is queued to be stored again (``related_stale``) is ranked
     now, by the same ``rank_related``.
     """
@@ -93,18 +94,23 @@ def related_passages(article, sections, *, per_section=RELATED_PASSAGES_PER_SECT
     if fresh:
         rows = (
             StoredPassage.objects.filter(section_id__in=fresh)
-            .filter(is_published("passage__article"))
             .annotate(
                 heading=F("passage__heading"),
                 anchor=F("passage__anchor"),
                 article_title=F("passage__article__title"),
                 article_slug=F("passage__article__slug"),
+                status=F("passage__article__status"),
+                published_at=F("passage__article__published_at"),
             )
             .order_by("section_id", "rank")
-            .values_list(*_SHOWN, "section_id", named=True)
+            .values_list(*_SHOWN, "section_id", "status", "published_at", named=True)
         )
+        # A section's stored rows are few (three public ones, and the scheduled
+        # ones above them): each is tested by the model's published rule here,
+        # rather than by a subquery per row.
         for row in rows:
-            if len(chosen[row.section_id]) < per_section:
+            source = Article(status=row.status, published_at=row.published_at)
+            if source.is_public and len(chosen[row.section_id]) < per_section:
                 chosen[row.section_id].append(row)
     ranked = rank_related(
         {section.pk: (article.pk, [tag.pk for tag in section.tag_list]) for section in stale},
