@@ -113,6 +113,8 @@ def linkable(title):
 
 def article_names(title, aliases):
     """The names a passage may call an article by: its title, then its aliases."""
+    if not aliases:
+        return (title,) if linkable(title) else ()
     return tuple(dict.fromkeys(name for name in [title, *alias_lines(aliases)] if linkable(name)))
 
 
@@ -190,7 +192,7 @@ def _build_index(version):
     tree = {}
     for label, found in names.items():
         for name in found:
-            for form in _forms(title_phrase(name) if label[0] == TITLE else name):
+            for form in _forms(label[0], name):
                 add_form(tree, form, label)
     return NameIndex(
         version=version,
@@ -201,10 +203,10 @@ def _build_index(version):
 
 
 @lru_cache(maxsize=200_000)
-def _forms(phrase):
+def _forms(kind, name):
     # What makes building the index cost: kept per process, so that a
     # rebuild after one title changed reads the other titles' forms here.
-    return tuple(phrase_forms(phrase))
+    return tuple(phrase_forms(title_phrase(name) if kind == TITLE else name))
 
 
 def forget_index():
