@@ -343,7 +343,10 @@ def name_requirements(name):
     """
     What a passage's search entry must hold to name ``name`` (search.Form
     groups, one per word): each content word as written, a compound also
-    as one word. Every passage the matcher finds it in meets them.
+    as one word. Every passage the matcher finds a title or alias in meets
+    them (the same words, which the index stems alike); a topic, matched by
+    Snowball stems where the index stems with Porter, nearly always: the
+    rare other passage is found by the next full pass (find_mentions).
     """
     groups = []
     for chunk in name.split():
