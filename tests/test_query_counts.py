@@ -16,6 +16,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from articles.content import derived
 from articles.models import Article
 from articles.reading import tags
 from tests.factories import make_article
@@ -83,6 +84,9 @@ def make_corpus(size):
         )
     make_article("Corpus draft", status=Article.Status.DRAFT, tags=["Alliances"])
     make_article("Corpus scheduled", published_at=now + timedelta(days=2), tags=["Alliances"])
+    # "Alliances" is on too many passages to be ranked in a write: drained as
+    # refresh_derived does (until then the page ranks them, test_derived_data).
+    derived.refresh_stale()
     return articles
 
 
@@ -141,3 +145,17 @@ def test_article_page_stays_within_its_budget(client, db, django_assert_max_num_
     assert 'rel="prev"' in page and 'rel="next"' in page
     # A reference to an article never written reads as the sentence's own text.
     assert "<p>Never written is cited.</p>" in page
+
+
+def test_a_queued_ranking_costs_the_article_page_two_queries(
+    client, db, django_assert_num_queries, monkeypatch
+):
+    articles = make_corpus(3)
+    monkeypatch.setattr(derived, "SYNC_SECTIONS", 0)
+    make_article("Newest", sections=[{"heading": "News", "tags": ["Alliances"]}])
+    cache.clear()
+    # Its passages carrying the queued tag are ranked as read: where each
+    # tag's newest passages start, then those candidates.
+    with django_assert_num_queries(EXPECTED["article"] + 2):
+        response = client.get(articles[1].get_absolute_url())
+    assert "Related passages" in response.content.decode()

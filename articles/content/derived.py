@@ -36,8 +36,9 @@ from ..reading import related
 from ..reading.tags import taggings_with_a_page
 
 # Passages ranked again within a write; a tag carried by more of them is
-# queued. Ranking costs about the same per passage whatever the corpus.
-SYNC_SECTIONS = 400
+# queued. Ranking costs about the same per passage whatever the corpus, and
+# this many stay well under the CPU a save may cost.
+SYNC_SECTIONS = 64
 # Passages ranked per statement when a queue is drained.
 CHUNK = 500
 
