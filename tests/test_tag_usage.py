@@ -26,6 +26,7 @@ from articles.content import publishing, tag_usage
 from articles.editorial.tags import merge_tags, rename_tag
 from articles.editorial.versions import restore_version
 from articles.models import Article, Section, TagUsage
+from articles.models.tag_usage import STALE
 from articles.reading import tags
 from articles.reading.tags import PublicTag
 from articles.sources.importer import import_source
@@ -59,6 +60,8 @@ def counted_here():
 
 
 def assert_exact():
+    # Every write counts what it changed: no row is left for a reader to count.
+    assert not TagUsage.objects.filter(valid_until=STALE).exists()
     listed = tags.public_tags()
     assert {tag.pk: tag for tag in listed} == counted_here()
     assert [tag.name for tag in listed] == sorted(tag.name for tag in listed)
@@ -136,6 +139,29 @@ def test_tagging_and_untagging_passages(site):
     assert_exact()
     ports.tags.clear()
     assert_exact()
+
+
+def test_untagging_the_newest_article_of_a_tag_moves_its_last_change_back(site):
+    site["third"].summary = "Edited last."
+    site["third"].save()
+    assert tags.public_tag("trade").last_modified == site["third"].updated_at
+    site["third"].tags.remove("Trade")
+    assert tags.public_tag("trade").last_modified < site["third"].updated_at
+    assert_exact()
+
+
+def test_tagging_drafts_and_scheduled_articles_counts_them_once_public(site):
+    site["draft"].tags.add("Navy")
+    Section.objects.get(heading="Later").tags.add("Air")
+    site["scheduled"].tags.remove("Navy")
+    assert usage("Navy") == (1, 2) and usage("Air") == (1, 1)
+    assert_exact()
+    publishing.publish(article=site["draft"])
+    assert usage("Navy") == (2, 2)
+    later = timezone.now() + timedelta(hours=3)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert usage("Air") == (2, 2)
+        assert_exact()
 
 
 def test_publishing_unpublishing_and_scheduling(site):

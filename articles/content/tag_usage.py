@@ -23,7 +23,7 @@ call ``tags_changed``, ``after_import`` or ``articles_changed`` themselves.
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
@@ -162,7 +162,7 @@ def repair(*, dry_run=False):
         wrong = {
             tag_id: (stored.get(tag_id), counted.get(tag_id, Usage()))
             for tag_id in tag_ids
-            if stored.get(tag_id) != counted.get(tag_id, Usage())
+            if not _holds(stored.get(tag_id), counted.get(tag_id, Usage()))
         }
         if not dry_run:
             TagUsage.objects.bulk_create(
@@ -173,6 +173,18 @@ def repair(*, dry_run=False):
                 [_row(tag_id, usage) for tag_id, (_, usage) in wrong.items()], _COUNTED_FIELDS
             )
     return wrong
+
+
+def _holds(stored, counted):
+    """
+    Whether a stored row is right: the same counts, and counted again no
+    later than it must be (sooner is only a needless count).
+    """
+    if stored is None or replace(stored, valid_until=None) != replace(counted, valid_until=None):
+        return False
+    if counted.valid_until is None:
+        return True
+    return stored.valid_until is not None and stored.valid_until <= counted.valid_until
 
 
 # --- Counting again on write ----------------------------------------------------------
@@ -246,9 +258,7 @@ def articles_created(*, article_ids):
         passages[tag_id] += 1
     if not articles:
         return
-    TagUsage.objects.bulk_create(
-        [TagUsage(tag_id=tag_id) for tag_id in articles], ignore_conflicts=True
-    )
+    TagUsage.objects.bulk_create([_unused(tag_id) for tag_id in articles], ignore_conflicts=True)
     rows = []
     for tag_id, carrying in articles.items():
         newest = max(public[article_id] for article_id in carrying)
@@ -283,6 +293,13 @@ def after_import(*, results):
 
 
 _COUNTED_FIELDS = ["article_count", "passage_count", "last_modified", "valid_until", "changes"]
+
+
+def _unused(tag_id):
+    # The row of a tag used for the first time: every use comes through these
+    # functions (the migration made the rows of the tags there were), so a tag
+    # without one has none counted yet.
+    return TagUsage(tag_id=tag_id, valid_until=None)
 
 
 def _row(tag_id, usage):
@@ -324,6 +341,88 @@ def _article_changed_at(*, article_id, updated_at):
 # --- Receivers -------------------------------------------------------------------------
 
 
+def _state(article_id):
+    """(public?, updated_at, its publication if scheduled) of an article, or None if it is gone."""
+    row = (
+        Article.objects.filter(pk=article_id)
+        .values_list("status", "published_at", "updated_at")
+        .first()
+    )
+    if row is None:
+        return None
+    article = Article(status=row[0], published_at=row[1])
+    return article.is_public, row[2], row[1] if article.is_scheduled else None
+
+
+def _uses(*, article_id, tag_ids=None):
+    """``{tag id: (whether the article carries it itself, how many of its passages do)}``."""
+    on_article = TaggedArticle.objects.filter(content_object_id=article_id)
+    on_passages = TaggedSection.objects.filter(content_object__article_id=article_id)
+    if tag_ids is not None:
+        on_article = on_article.filter(tag_id__in=tag_ids)
+        on_passages = on_passages.filter(tag_id__in=tag_ids)
+    itself = set(on_article.values_list("tag_id", flat=True))
+    passages = dict(
+        on_passages.order_by().values("tag_id").annotate(n=Count("pk")).values_list("tag_id", "n")
+    )
+    return {
+        tag_id: (tag_id in itself, passages.get(tag_id, 0)) for tag_id in itself | set(passages)
+    }
+
+
+def _uses_changed(
+    *, article_id, before, after, was_updated, updated_at, scheduled_at, create=False, tag_ids=()
+):
+    """
+    Move the counts of one article's tags from ``before`` to ``after`` (its
+    uses, as ``_uses`` gives them, where it counts: empty when not public).
+    A tag it stops counting for whose newest change was this article's is
+    counted again; a scheduled article brings its tags' ``valid_until`` forward.
+    """
+    tag_ids = set(tag_ids) | set(before) | set(after)
+    deltas, leaving = {}, set()
+    for tag_id in set(before) | set(after):
+        was, now = before.get(tag_id, (False, 0)), after.get(tag_id, (False, 0))
+        counted_before, counted_now = int(was[0] or was[1] > 0), int(now[0] or now[1] > 0)
+        if (counted_before, was[1]) != (counted_now, now[1]):
+            deltas[tag_id] = (counted_now - counted_before, now[1] - was[1])
+        if counted_before and not counted_now:
+            leaving.add(tag_id)
+    if create:
+        TagUsage.objects.bulk_create([_unused(tag_id) for tag_id in tag_ids], ignore_conflicts=True)
+    if leaving:
+        newest_was_this = set(
+            TagUsage.objects.filter(tag_id__in=leaving, last_modified__lte=was_updated).values_list(
+                "tag_id", flat=True
+            )
+        )
+        for tag_id in newest_was_this:
+            deltas.pop(tag_id)
+        tags_changed(tag_ids=newest_was_this)
+    rows = []
+    for tag_id, (articles, passages) in deltas.items():
+        row = TagUsage(
+            tag_id=tag_id,
+            article_count=F("article_count") + articles,
+            passage_count=F("passage_count") + passages,
+            last_modified=F("last_modified"),
+            changes=F("changes") + 1,
+        )
+        if tag_id in after:
+            row.last_modified = Case(
+                When(last_modified__gt=updated_at, then=F("last_modified")),
+                default=Value(updated_at),
+            )
+        rows.append(row)
+    TagUsage.objects.bulk_update(
+        rows, ["article_count", "passage_count", "last_modified", "changes"]
+    )
+    if scheduled_at is not None:
+        TagUsage.objects.filter(tag_id__in=tag_ids).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=scheduled_at)
+        ).update(valid_until=scheduled_at, changes=F("changes") + 1)
+
+
 def _publication(article):
     return (article.status, article.published_at)
 
@@ -335,7 +434,9 @@ def article_saving(sender, instance, raw=False, update_fields=None, **kwargs):
         raw or update_fields is None or {"status", "published_at"} & set(update_fields)
     ):
         before = (
-            Article.objects.filter(pk=instance.pk).values_list("status", "published_at").first()
+            Article.objects.filter(pk=instance.pk)
+            .values_list("status", "published_at", "updated_at")
+            .first()
         )
     setattr(instance, _BEFORE, before)
 
@@ -345,10 +446,19 @@ def article_saved(sender, instance, raw=False, created=False, **kwargs):
     before = getattr(instance, _BEFORE, None)
     if created and not raw:
         return  # nothing is tagged with it yet
-    if raw or (before is not None and before != _publication(instance)):
-        # A revert writes the dates of the revision back: counted again too.
-        if raw or Article.Status.PUBLISHED in {before[0], instance.status}:
-            articles_changed(article_ids=[instance.pk])
+    if raw:  # a revert writes the dates of the revision back: counted again
+        articles_changed(article_ids=[instance.pk])
+    elif before is not None and before[:2] != _publication(instance):
+        was = Article(status=before[0], published_at=before[1])
+        uses = _uses(article_id=instance.pk)
+        _uses_changed(
+            article_id=instance.pk,
+            before=uses if was.is_public else {},
+            after=uses if instance.is_public else {},
+            was_updated=before[2],
+            updated_at=instance.updated_at,
+            scheduled_at=instance.published_at if instance.is_scheduled else None,
+        )
     elif instance.is_public:
         _article_changed_at(article_id=instance.pk, updated_at=instance.updated_at)
 
@@ -391,14 +501,53 @@ def _tagging_saving(sender, instance, raw=False, **kwargs):
     setattr(instance, _BEFORE, before)
 
 
-def _tagging_saved(sender, instance, **kwargs):
-    tags_changed(tag_ids={instance.tag_id, getattr(instance, _BEFORE, None)} - {None}, create=True)
+def _tagging_saved(sender, instance, raw=False, created=False, **kwargs):
+    if raw or not created:  # written back or moved: which tag it had is all we know
+        tags_changed(
+            tag_ids={instance.tag_id, getattr(instance, _BEFORE, None)} - {None}, create=True
+        )
+    else:
+        _one_tagging(sender, instance, added=True)
 
 
 def _tagging_deleted(sender, instance, **kwargs):
     owner = Article if sender is TaggedArticle else Section
     if _being_deleted(owner, instance.content_object_id) is None:
-        tags_changed(tag_ids=[instance.tag_id])
+        _one_tagging(sender, instance, added=False)
+
+
+def _one_tagging(sender, instance, *, added):
+    """The counts of one tagging added or removed: its article's uses of the tag, before and after."""
+    if sender is TaggedArticle:
+        article_id = instance.content_object_id
+    else:
+        article_id = (
+            Section.objects.filter(pk=instance.content_object_id)
+            .values_list("article_id", flat=True)
+            .first()
+        )
+    state = _state(article_id)
+    if state is None:
+        return
+    is_public, updated_at, scheduled_at = state
+    tag = instance.tag_id
+    now = _uses(article_id=article_id, tag_ids=[tag]).get(tag, (False, 0))
+    # The same article's uses without this tagging (added) or with it (removed).
+    if sender is TaggedArticle:
+        other = (not added, now[1])
+    else:
+        other = (now[0], now[1] - 1 if added else now[1] + 1)
+    before, after = ({tag: other}, {tag: now}) if is_public else ({}, {})
+    _uses_changed(
+        article_id=article_id,
+        before=before,
+        after=after,
+        was_updated=updated_at,
+        updated_at=updated_at,
+        scheduled_at=scheduled_at,
+        create=added,
+        tag_ids=[tag],
+    )
 
 
 # An article's or a section's deletion deletes its taggings first, one signal
