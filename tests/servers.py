@@ -7,6 +7,7 @@ the servers on a range of ports (so runs side by side on one machine never
 meet); otherwise the system picks free ones.
 """
 
+import contextlib
 import http.client
 import itertools
 import os
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -83,11 +85,14 @@ def collect_static(static_root):
     return static_root
 
 
-def migrate_and_import(database, *, env):
-    """``database`` made afresh and migrated, with the project's sources imported (``env`` names it)."""
+def migrate_and_import(database, *, env, sources=()):
+    """
+    ``database`` made afresh and migrated, with ``sources`` (files or folders;
+    by default the project's own) imported (``env`` names it).
+    """
     database.create()
     manage("migrate", "--noinput", "-v0", env=env, check=True)
-    manage("import_sources", "-v0", env=env, check=True)
+    manage("import_sources", "-v0", *map(str, sources), env=env, check=True)
     return database
 
 
@@ -379,3 +384,60 @@ class Gunicorn:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# --- Sites of several processes (tests/test_scaleout*.py) ----------------------------
+
+
+@contextlib.contextmanager
+def embedded_site(directory, *, static_root, sources=()):
+    """
+    The sources imported into a SQLite file under ``directory``, served by two
+    gunicorn workers with no REDIS_URL, as `make serve` runs the site (whose
+    workers answer with X-Worker-Pid, see tests/worker_settings.py).
+    Yields (server, database, env).
+    """
+    directory = Path(directory)
+    database = ScratchDatabase.sqlite(directory / "site.sqlite3")
+    env = site_env(
+        DATABASE_URL=database.url,
+        CACHE_DIR=directory / "cache",
+        STATIC_ROOT=static_root,
+        DJANGO_SETTINGS_MODULE="tests.worker_settings",
+    )
+    migrate_and_import(database, env=env, sources=sources)
+    with Gunicorn(env=env, workers=2, log_path=directory / "gunicorn.log") as server:
+        yield server, database, env
+
+
+@contextlib.contextmanager
+def shared_site(
+    directory, *, static_root, database_name, redis_url, settings_module=None, sources=()
+):
+    """
+    A scratch PostgreSQL database with the sources imported, a local editor,
+    and two instances ("a" and "b", two workers each) sharing it and one Redis
+    cache. ``sources`` as for ``migrate_and_import``; ``settings_module``
+    instead of the real settings. Yields a dict: a, b, database, password, env.
+    """
+    directory = Path(directory)
+    database = ScratchDatabase.postgres(database_name)
+    settings = {"DJANGO_SETTINGS_MODULE": settings_module} if settings_module else {}
+    env = site_env(
+        DATABASE_URL=database.url,
+        REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX=f"scaleout-{uuid.uuid4().hex[:12]}",
+        STATIC_ROOT=static_root,
+        **settings,
+    )
+    try:
+        migrate_and_import(database, env=env, sources=sources)
+        result = manage("create_local_editor", "--local", env=env, check=True)
+        password = re.search(r"^password: (\S+)$", result.stdout, re.M).group(1)
+        with (
+            Gunicorn(env=env, workers=2, log_path=directory / "a.log", name="a") as a,
+            Gunicorn(env=env, workers=2, log_path=directory / "b.log", name="b") as b,
+        ):
+            yield {"a": a, "b": b, "database": database, "password": password, "env": env}
+    finally:
+        database.drop()

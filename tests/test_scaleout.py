@@ -10,7 +10,6 @@ although it had that page cached a moment before.
 """
 
 import os
-import re
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -20,16 +19,13 @@ from urllib.parse import urlencode
 
 import pytest
 
+from . import servers
 from .servers import (
-    Gunicorn,
-    ScratchDatabase,
     collect_static,
     http_request,
     manage,
-    migrate_and_import,
     postgres_answers,
     redis_answers,
-    site_env,
 )
 
 REDIS_URL = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -51,21 +47,9 @@ def collected_static(tmp_path_factory):
 
 @pytest.fixture
 def embedded_site(tmp_path, collected_static):
-    """
-    The sources imported into a SQLite file, served by two gunicorn workers with
-    no REDIS_URL, as `make serve` runs the site (whose workers answer with
-    X-Worker-Pid, see tests/worker_settings.py).
-    """
-    database = ScratchDatabase.sqlite(tmp_path / "site.sqlite3")
-    env = site_env(
-        DATABASE_URL=database.url,
-        CACHE_DIR=tmp_path / "cache",
-        STATIC_ROOT=collected_static,
-        DJANGO_SETTINGS_MODULE="tests.worker_settings",
-    )
-    migrate_and_import(database, env=env)
-    with Gunicorn(env=env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        yield server, database, env
+    """Two gunicorn workers on the embedded default (see ``servers.embedded_site``)."""
+    with servers.embedded_site(tmp_path, static_root=collected_static) as site:
+        yield site
 
 
 def from_every_worker(server, path, *, until=lambda status, headers, body: True):
@@ -245,28 +229,14 @@ def replace_field(fields, name, value):
 
 @pytest.fixture
 def shared_site(tmp_path, collected_static):
-    """A scratch PostgreSQL database with the sources imported, an editor, two instances."""
-    database = ScratchDatabase.postgres(
-        os.environ.get("SCALEOUT_DATABASE", f"milcoop_scaleout_{os.getpid()}")
-    )
-    env = site_env(
-        DATABASE_URL=database.url,
-        REDIS_URL=REDIS_URL,
-        CACHE_KEY_PREFIX=f"scaleout-{uuid.uuid4().hex[:12]}",
-        STATIC_ROOT=collected_static,
-    )
-    try:
-        migrate_and_import(database, env=env)
-        result = manage("create_local_editor", "--local", env=env)
-        assert result.returncode == 0, result.stderr
-        password = re.search(r"^password: (\S+)$", result.stdout, re.M).group(1)
-        with (
-            Gunicorn(env=env, workers=2, log_path=tmp_path / "a.log", name="a") as a,
-            Gunicorn(env=env, workers=2, log_path=tmp_path / "b.log", name="b") as b,
-        ):
-            yield {"a": a, "b": b, "database": database, "password": password}
-    finally:
-        database.drop()
+    """Two instances sharing PostgreSQL and Redis (see ``servers.shared_site``)."""
+    with servers.shared_site(
+        tmp_path,
+        static_root=collected_static,
+        database_name=os.environ.get("SCALEOUT_DATABASE", f"milcoop_scaleout_{os.getpid()}"),
+        redis_url=REDIS_URL,
+    ) as site:
+        yield site
 
 
 def log_in(server, password):
