@@ -239,6 +239,20 @@ def shared_site(tmp_path, collected_static):
         yield site
 
 
+def tags_by_use(database):
+    """(id, slug, uses) of every tag in use, the most used first."""
+    return database.query(
+        """
+        SELECT t.id, t.slug, count(DISTINCT ta.id) + count(DISTINCT ts.id) AS uses
+        FROM taggit_tag t
+        LEFT JOIN articles_taggedarticle ta ON ta.tag_id = t.id
+        LEFT JOIN articles_taggedsection ts ON ts.tag_id = t.id
+        GROUP BY t.id, t.slug HAVING count(ta.id) + count(ts.id) > 0
+        ORDER BY uses DESC, t.slug
+        """,
+    )
+
+
 def log_in(server, password):
     browser = Browser(server.url)
     fields = browser.form("/admin/login/?next=/admin/", form_id="login-form")
@@ -279,16 +293,7 @@ def test_a_change_saved_on_instance_a_shows_on_instance_b_at_once(shared_site):
 @needs_postgres_and_redis
 def test_tags_merged_on_instance_a_show_on_instance_b_at_once(shared_site):
     a, b = shared_site["a"], shared_site["b"]
-    rows = shared_site["database"].query(
-        """
-        SELECT t.id, t.slug, count(DISTINCT ta.id) + count(DISTINCT ts.id) AS uses
-        FROM taggit_tag t
-        LEFT JOIN articles_taggedarticle ta ON ta.tag_id = t.id
-        LEFT JOIN articles_taggedsection ts ON ts.tag_id = t.id
-        GROUP BY t.id, t.slug HAVING count(ta.id) + count(ts.id) > 0
-        ORDER BY uses DESC, t.slug
-        """,
-    )
+    rows = tags_by_use(shared_site["database"])
     assert len(rows) >= 2, "the imported sources should carry at least two tags"
     (keep_id, keep_slug, _), (gone_id, gone_slug, _) = rows[0], rows[1]
 

@@ -36,6 +36,7 @@ from .test_scaleout import (
     log_in,
     replace_field,
     served_from_the_cache,
+    tags_by_use,
 )
 
 pytestmark = pytest.mark.scaleout
@@ -425,16 +426,7 @@ def write_retag(site):
 
 
 def write_merge_tags(site):
-    rows = site.database.query(
-        """
-        SELECT t.id, t.slug, count(DISTINCT ta.id) + count(DISTINCT ts.id) AS uses
-        FROM taggit_tag t
-        LEFT JOIN articles_taggedarticle ta ON ta.tag_id = t.id
-        LEFT JOIN articles_taggedsection ts ON ts.tag_id = t.id
-        GROUP BY t.id, t.slug HAVING count(ta.id) + count(ts.id) > 0
-        ORDER BY uses DESC, t.slug
-        """,
-    )
+    rows = tags_by_use(site.database)
     # The two most used tags: the merge that changes most pages.
     (keep_id, keep_slug, _), (gone_id, gone_slug, _) = rows[0], rows[1]
     gone, keep = f"/tags/{gone_slug}/", f"/tags/{keep_slug}/"
