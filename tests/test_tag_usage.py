@@ -25,7 +25,7 @@ from articles.backup import export_content, load_content
 from articles.content import publishing, tag_usage
 from articles.editorial.tags import merge_tags, rename_tag
 from articles.editorial.versions import restore_version
-from articles.models import Article, Section, TagUsage
+from articles.models import Article, Section, TaggedSection, TagUsage
 from articles.models.tag_usage import STALE
 from articles.reading import tags
 from articles.reading.tags import PublicTag
@@ -315,3 +315,19 @@ def test_the_repair_command_corrects_a_drifted_row(site, capsys):
     call_command("refresh_tag_usage")
     assert tag_usage.repair(dry_run=True) == {}
     assert usage("Trade") == (3, 2)
+
+
+def test_deleting_many_taggings_at_once_counts_each_article_once(site):
+    # A queryset's deletion removes every row before it sends the first signal.
+    TaggedSection.objects.filter(tag__name="Navy").delete()
+    assert usage("Navy") == (1, 0)  # First still carries it itself
+    assert_exact()
+
+
+def test_merging_tags_that_share_several_passages_of_one_article(site):
+    first = site["first"]
+    for section in first.sections.all():
+        section.tags.add("Harbours")
+    merge_tags(tags=[Tag.objects.get(name="Harbours")], into=Tag.objects.get(name="Navy"))
+    assert usage("Navy") == (1, 2)
+    assert_exact()

@@ -510,33 +510,88 @@ def _tagging_saved(sender, instance, raw=False, created=False, **kwargs):
         _one_tagging(sender, instance, added=True)
 
 
+# A queryset's deletion sends every pre_delete, deletes every row, then sends
+# every post_delete, all inside the deletion's own atomic block. The uses an
+# article had of a tag are read before the first row goes; at the first
+# post_delete the block's changes are counted once: by what each article lost
+# where only one article lost the tag, by a recount of the tag where several did.
+_removing = threading.local()
+
+
+def _removals():
+    """The current deletion's {(article id, tag id): uses before}, for deletions still running."""
+    pending = [
+        (block, uses)
+        for block, uses in getattr(_removing, "pending", [])
+        if block in connection.atomic_blocks
+    ]
+    _removing.pending = pending
+    block = connection.atomic_blocks[-1]
+    for found_block, uses in pending:
+        if found_block is block:
+            return uses
+    pending.append((block, {}))
+    return pending[-1][1]
+
+
+def _tagging_deleting(sender, instance, **kwargs):
+    owner = Article if sender is TaggedArticle else Section
+    if _being_deleted(owner, instance.content_object_id) is not None:
+        return
+    article_id = _article_of(sender, instance)
+    uses = _removals()
+    if (article_id, instance.tag_id) not in uses:
+        before = _uses(article_id=article_id, tag_ids=[instance.tag_id])
+        uses[article_id, instance.tag_id] = before.get(instance.tag_id, (False, 0))
+
+
 def _tagging_deleted(sender, instance, **kwargs):
     owner = Article if sender is TaggedArticle else Section
-    if _being_deleted(owner, instance.content_object_id) is None:
-        _one_tagging(sender, instance, added=False)
+    if _being_deleted(owner, instance.content_object_id) is not None:
+        return
+    uses = _removals()
+    removed = dict(uses)
+    uses.clear()  # the block's later post_delete signals find nothing left to count
+    articles_losing = defaultdict(list)
+    for (article_id, tag_id), before in removed.items():
+        articles_losing[tag_id].append((article_id, before))
+    recount = [tag_id for tag_id, losing in articles_losing.items() if len(losing) > 1]
+    for tag_id, losing in articles_losing.items():
+        if len(losing) == 1:
+            ((article_id, before),) = losing
+            _count_tagging(article_id=article_id, tag=tag_id, other=before, added=False)
+    if recount:
+        tags_changed(tag_ids=recount)
+
+
+def _article_of(sender, instance):
+    if sender is TaggedArticle:
+        return instance.content_object_id
+    return (
+        Section.objects.filter(pk=instance.content_object_id)
+        .values_list("article_id", flat=True)
+        .first()
+    )
 
 
 def _one_tagging(sender, instance, *, added):
-    """The counts of one tagging added or removed: its article's uses of the tag, before and after."""
-    if sender is TaggedArticle:
-        article_id = instance.content_object_id
-    else:
-        article_id = (
-            Section.objects.filter(pk=instance.content_object_id)
-            .values_list("article_id", flat=True)
-            .first()
-        )
+    """The counts of one tagging added: its article's uses of the tag, before and after."""
+    article_id = _article_of(sender, instance)
+    tag = instance.tag_id
+    now = _uses(article_id=article_id, tag_ids=[tag]).get(tag, (False, 0))
+    # The same article's uses without this tagging.
+    other = (False, now[1]) if sender is TaggedArticle else (now[0], now[1] - 1)
+    _count_tagging(article_id=article_id, tag=tag, other=other, added=added, now=now)
+
+
+def _count_tagging(*, article_id, tag, other, added, now=None):
+    """Move the counts of ``tag`` from the article's uses ``other`` to what they are now."""
     state = _state(article_id)
     if state is None:
         return
     is_public, updated_at, scheduled_at = state
-    tag = instance.tag_id
-    now = _uses(article_id=article_id, tag_ids=[tag]).get(tag, (False, 0))
-    # The same article's uses without this tagging (added) or with it (removed).
-    if sender is TaggedArticle:
-        other = (not added, now[1])
-    else:
-        other = (now[0], now[1] - 1 if added else now[1] + 1)
+    if now is None:
+        now = _uses(article_id=article_id, tag_ids=[tag]).get(tag, (False, 0))
     before, after = ({tag: other}, {tag: now}) if is_public else ({}, {})
     _uses_changed(
         article_id=article_id,
@@ -593,6 +648,9 @@ def owner_deleted(sender, instance, **kwargs):
 for _through in (TaggedArticle, TaggedSection):
     pre_save.connect(_tagging_saving, sender=_through, dispatch_uid=f"tag_usage_{_through}_pre")
     post_save.connect(_tagging_saved, sender=_through, dispatch_uid=f"tag_usage_{_through}_save")
+    pre_delete.connect(
+        _tagging_deleting, sender=_through, dispatch_uid=f"tag_usage_{_through}_deleting"
+    )
     post_delete.connect(
         _tagging_deleted, sender=_through, dispatch_uid=f"tag_usage_{_through}_delete"
     )

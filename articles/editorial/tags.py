@@ -98,6 +98,6 @@ def merge_tags(*, tags, into):
         through.objects.filter(pk__in=duplicate_ids).delete()
         through.objects.filter(tag_id__in=merged_ids).update(tag=into)
     derived.passages_changed(tag_ids=[into.pk])  # update() sends no signals
-    tag_usage.tags_changed(tag_ids=[into.pk], create=True)  # update() sends no signals
+    tag_usage.tags_changed(tag_ids=[into.pk], create=True)
     Tag.objects.filter(pk__in=merged_ids).delete()
     return len(merged_ids)
