@@ -273,6 +273,13 @@ def test_import(corpus):
     check()
 
 
+def test_an_import_leaves_nothing_queued(corpus, monkeypatch):
+    monkeypatch.setattr(derived, "SYNC_SECTIONS", 0)  # every topic queued by the batches
+    call_command("import_sources", str(SOURCES_DIR), verbosity=0, stdout=StringIO())
+    assert not StaleTopic.objects.exists() and not StaleSection.objects.exists()
+    assert stored() == from_scratch()
+
+
 def test_the_page_reads_a_queued_ranking_as_it_is_read(corpus, client, monkeypatch):
     monkeypatch.setattr(derived, "SYNC_SECTIONS", 0)
     make_article("Newest", sections=[{"heading": "Harbours", "tags": ["Ports"]}])

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.content import mentions
+from articles.content import derived, mentions
 from articles.content.references import count_cross_references
 from articles.sources import importer
 from articles.sources.outline import SourceError
@@ -83,6 +83,10 @@ class Command(BaseCommand):
                     self._import(batch, force=force, dry_run=dry_run, publish=not draft)
                     batch = []
             self._import(batch, force=force, dry_run=dry_run, publish=not draft)
+        if not dry_run:
+            # Batches rank the passages of their rarer topics; the common ones, queued
+            # meanwhile, once here, so that the import leaves no page ranking live.
+            derived.refresh_stale()
 
         resolved, unresolved = count_cross_references()
         prefix = "Dry run, nothing saved: " if dry_run else ""
