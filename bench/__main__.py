@@ -44,11 +44,13 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 WORKERS = 2
 THREADS, CONNECTIONS = 2, 16
 
+# Issue 15's targets where it set one (cached pages, import with the derived
+# data), the earlier performance issue's for the rest.
 TARGETS = {
-    "cached": 0.7,  # × static ceiling req/s
+    "cached": 0.85,  # × static ceiling req/s
     "uncached": 0.15,
     "search_p99_ms": 100,
-    "import_rate": 200,  # articles/s
+    "import_rate": 100,  # articles/s
     "worker_mb": 150,
 }
 
