@@ -1,6 +1,6 @@
 """
 How much published content uses each topic tag, stored so that pages read it
-instead of counting the whole site (see articles/content/tag_usage.py, which
+instead of counting the whole site (see articles/content/tag_usage/, which
 keeps it).
 """
 
