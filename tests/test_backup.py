@@ -278,23 +278,6 @@ def test_a_different_description_is_a_conflict_unless_replace(document):
     assert TopicDescription.objects.get().text == "From the backup."
 
 
-@pytest.mark.parametrize(
-    ("description", "message"),
-    [
-        (42, r"tags\[1\]\.description: expected str, got 42"),
-        (None, r"tags\[1\]\.description: expected str, got None"),
-        ("  \n ", r"tags\[1\]\.description: must not be empty \(leave the key out instead\)"),
-        ("Ports\x00", r"tags\[1\]\.description: contains a NUL character"),
-    ],
-)
-def test_a_bad_description_is_refused_and_nothing_is_loaded(document, description, message):
-    document["tags"][0]["description"] = "A good one, before the bad one."
-    document["tags"][1]["description"] = description
-    with pytest.raises(ContentFileError, match=message):
-        load_content(data=document)
-    assert counts()["Article"] == counts()["Tag"] == counts()["TopicDescription"] == 0
-
-
 def test_the_commands_count_the_descriptions(document, tmp_path, capsys):
     document["tags"][1]["description"] = "Harbours."
     path = tmp_path / "backup.json"
@@ -304,3 +287,122 @@ def test_the_commands_count_the_descriptions(document, tmp_path, capsys):
     call_command("export_content", output=str(tmp_path / "again.json"))
     assert "2 tags (1 with a description)" in capsys.readouterr().out
     assert (tmp_path / "again.json").read_text() == dumps(document)
+
+
+# --- Article aliases --------------------------------------------------------------
+
+# An article record's keys before aliases existed: without aliases, the same bytes.
+KEYS_BEFORE_ALIASES = {
+    "slug",
+    "title",
+    "summary",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "source_file",
+    "source_digest",
+    "imported_content_digest",
+    "tags",
+    "sections",
+    "cross_references",
+}
+
+
+def give_aliases(slug, aliases):
+    article = Article.objects.get(slug=slug)
+    article.aliases = aliases
+    article.save()
+
+
+def test_article_aliases_go_into_the_backup_and_come_back(document):
+    load_content(data=document)
+    give_aliases("naval-diplomacy", "Gunboat diplomacy\nShow of the flag")
+    data = export_content()
+    assert [record.get("aliases") for record in data["articles"]] == [
+        None,
+        "Gunboat diplomacy\nShow of the flag",
+    ]
+    Article.objects.all().delete()
+    Tag.objects.all().delete()
+
+    result = load_content(data=data)
+    assert result.created == 2
+    assert Article.objects.get(slug="naval-diplomacy").aliases == (
+        "Gunboat diplomacy\nShow of the flag"
+    )
+    assert dumps(export_content()) == dumps(data)
+    assert load_content(data=data).unchanged == 2
+
+
+def test_a_backup_without_aliases_has_no_such_key_and_still_loads(document):
+    # Blank aliases are no aliases: the record has the keys it had before them.
+    assert all(set(record) == KEYS_BEFORE_ALIASES for record in document["articles"])
+    load_content(data=document)
+    Article.objects.filter(slug="attaches").update(aliases=" \n  \n")
+    assert dumps(export_content()) == dumps(document)
+    assert load_content(data=document).unchanged == 2
+    Article.objects.all().delete()
+    assert load_content(data=document).created == 2
+    assert set(Article.objects.values_list("aliases", flat=True)) == {""}
+
+
+def test_loading_a_backup_without_aliases_keeps_the_ones_written_here(document):
+    load_content(data=document)
+    give_aliases("attaches", "Military attachés")
+    assert load_content(data=document).unchanged == 2
+    document["articles"][0]["summary"] = "Another lead, from the backup."
+    assert load_content(data=document, replace=True).replaced == 1
+    attaches = Article.objects.get(slug="attaches")
+    assert (attaches.summary, attaches.aliases) == (
+        "Another lead, from the backup.",
+        "Military attachés",
+    )
+
+
+def test_other_aliases_are_a_conflict_unless_replace(document):
+    load_content(data=document)
+    give_aliases("attaches", "Written here")
+    document["articles"][0]["aliases"] = "From the backup"
+    with pytest.raises(ContentConflict) as caught:
+        load_content(data=document)
+    assert caught.value.conflicts == ["article 'attaches' exists with different content"]
+    assert Article.objects.get(slug="attaches").aliases == "Written here"
+
+    assert load_content(data=document, replace=True).replaced == 1
+    assert Article.objects.get(slug="attaches").aliases == "From the backup"
+
+
+@pytest.mark.parametrize(
+    ("records", "key", "value", "message"),
+    [
+        ("tags", "description", 42, r"tags\[1\]\.description: expected str, got 42"),
+        ("tags", "description", None, r"tags\[1\]\.description: expected str, got None"),
+        ("tags", "description", "  \n ", r"tags\[1\]\.description: must not be empty"),
+        ("tags", "description", "Ports\x00", r"tags\[1\]\.description: contains a NUL"),
+        ("articles", "aliases", ["Attaché"], r"articles\[1\]\.aliases: expected str, got \["),
+        ("articles", "aliases", " \n ", r"articles\[1\]\.aliases: must not be empty"),
+        ("articles", "aliases", "Good\nSee [[Navy]]", r"\[1\]\.aliases: An alias cannot contain"),
+        ("articles", "aliases", "Good\n- - -", r"\[1\]\.aliases: An alias needs at least one"),
+        ("articles", "aliases", "x" * 256, r"\[1\]\.aliases: An alias may be at most 255"),
+        ("articles", "aliases", "Attaché\x00", r"articles\[1\]\.aliases: contains a NUL"),
+    ],
+)
+def test_a_bad_description_or_alias_is_refused_and_nothing_is_loaded(
+    document, records, key, value, message
+):
+    """Each with a good one before it: the document is checked whole first."""
+    document[records][0][key] = "A good one, before the bad one"
+    document[records][1][key] = value
+    with pytest.raises(ContentFileError, match=message):
+        load_content(data=document)
+    assert counts()["Article"] == counts()["Tag"] == counts()["TopicDescription"] == 0
+
+
+def test_the_import_command_names_the_bad_aliases_and_saves_nothing(document, tmp_path):
+    document["articles"][1]["aliases"] = "Gunboat | diplomacy"
+    path = tmp_path / "backup.json"
+    path.write_text(dumps(document))
+    with pytest.raises(CommandError, match=r"articles\[1\]\.aliases: An alias cannot contain"):
+        call_command("import_content", str(path))
+    assert counts()["Article"] == 0

@@ -2,17 +2,19 @@
 Backups: all content as one deterministic JSON document, and loading such a
 document into a database (a fresh one, or the same one again).
 
-- ``export_content()`` reads everything editors made (articles, sections,
-  tags with their topic descriptions, taggings, cross-references) by natural
-  keys only — slugs and anchors, never database ids — in a stable order, so
-  the same content always gives the same bytes (``dumps``, ``write_export``). Derived fields (rendered HTML, word
-  counts, title keys) are left out: saving rebuilds them.
+- ``export_content()`` reads everything editors made (articles with their
+  aliases, sections, tags with their topic descriptions, taggings,
+  cross-references) by natural keys only — slugs and anchors, never database
+  ids — in a stable order, so the same content always gives the same bytes
+  (``dumps``, ``write_export``). Derived fields (rendered HTML, word counts,
+  title keys) are left out: saving rebuilds them.
 - ``validate_content()`` checks a whole document before anything is written
   and names the first thing wrong in it (``articles[3].sections[0].level: …``).
 - ``load_content()`` validates, then saves in one transaction: all of it or
   nothing. An article that exists with other content is a conflict unless
   ``replace=True``; one with the same content is left alone. So is a topic
-  description: a tag without one in the document keeps the one it has.
+  description: a tag without one in the document keeps the one it has, and
+  likewise an article's aliases.
 
 The ``export_content`` and ``import_content`` commands are thin wrappers.
 """

@@ -9,6 +9,7 @@ from taggit.models import Tag
 
 from ..content.text import ArticleContent
 from ..models import Article, CrossReference
+from ..models.articles import alias_lines
 
 FORMAT_NAME = "milcoop-content"
 FORMAT_VERSION = 1
@@ -112,7 +113,7 @@ def _article_record(article, content, references, tag_slugs):
     # The ordering keys: a stable order however the rows were written.
     sections = sorted(content.sections, key=lambda s: (s.position, s.anchor))
     references = sorted(references, key=lambda r: (r[0], r[1] or "", r[2], r[3]))
-    return {
+    record = {
         "slug": article.slug,
         "title": article.title,
         "summary": article.summary,
@@ -147,3 +148,8 @@ def _article_record(article, content, references, tag_slugs):
             for position, anchor, target_title, target_heading, kind, target in references
         ],
     }
+    # A key only when there are aliases, as a tag's description: an article
+    # without them reads as it did before aliases existed, and older backups load.
+    if alias_lines(article.aliases):
+        record["aliases"] = article.aliases
+    return record

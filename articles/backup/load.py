@@ -59,7 +59,7 @@ def _load(data, *, replace):
     for record in data["articles"]:
         article = existing.get(record["slug"])
         if article is not None:
-            if _content(existing_records[record["slug"]]) == _content(record):
+            if _content(existing_records[record["slug"]], like=record) == _content(record):
                 unchanged += 1
                 continue
             if not replace:
@@ -146,8 +146,16 @@ def _load_descriptions(records, tags, *, replace):
     return conflicts
 
 
-def _content(record):
-    return {key: value for key, value in record.items() if key not in TIMESTAMP_FIELDS}
+def _content(record, *, like=None):
+    """
+    The record without its timestamps. Compared ``like`` a document's record
+    without aliases, the stored aliases are left out too: loading an older
+    backup keeps them, so they are no conflict.
+    """
+    left_out = TIMESTAMP_FIELDS
+    if like is not None and "aliases" not in like:
+        left_out = (*TIMESTAMP_FIELDS, "aliases")
+    return {key: value for key, value in record.items() if key not in left_out}
 
 
 def _write_article(record, existing, tags):
@@ -157,6 +165,8 @@ def _write_article(record, existing, tags):
     article.slug = record["slug"]
     article.title = record["title"]
     article.summary = record["summary"]
+    if "aliases" in record:  # without the key, an article here keeps its own
+        article.aliases = record["aliases"]
     article.status = record["status"]
     article.published_at = (
         datetime.fromisoformat(record["published_at"]) if record["published_at"] else None

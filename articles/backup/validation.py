@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from ..content.tags import clean_tag_name
 from ..models import Article, CrossReference, Section
+from ..models.articles import alias_lines, validate_aliases
 from .export import FORMAT_NAME, FORMAT_VERSION
 
 # Fields that record when, not what: equal content with other timestamps is not a conflict.
@@ -80,6 +81,8 @@ def validate_content(*, data):
 
 def _validate_article(article, where, tag_slugs):
     _require(article, "title", str, where, nonempty=True)
+    if "aliases" in article:  # optional: older backups have none
+        _aliases(article, where)
     for key in ("summary", "source_file", "source_digest", "imported_content_digest"):
         _require(article, key, str, where)
     status = _require(article, "status", str, where, choices=set(Article.Status.values))
@@ -139,6 +142,17 @@ def _tag_name(tag, where):
         return clean_tag_name(_require(tag, "name", str, where, nonempty=True))
     except ValidationError as exc:
         raise ContentFileError(f"{where}.name: {exc.messages[0]}") from None
+
+
+def _aliases(article, where):
+    """The model's own validator: the rule each alias follows in the admin too."""
+    aliases = _require(article, "aliases", str, where)
+    if not alias_lines(aliases):
+        raise ContentFileError(f"{where}.aliases: must not be empty (leave the key out instead)")
+    try:
+        validate_aliases(aliases)
+    except ValidationError as exc:
+        raise ContentFileError(f"{where}.aliases: {exc.messages[0]}") from None
 
 
 def _moment(record, key, where, *, allow_none=False):
