@@ -9,6 +9,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from taggit.models import Tag
+
+from articles.models import TopicDescription
 
 from .conftest import DESKTOP, FRANCOPHONIE
 from .test_accessibility import RUN_AXE, describe
@@ -95,12 +98,16 @@ def test_focusing_a_backlink_shows_the_citing_passage_and_escape_closes_it(
 
 def test_a_topic_link_previews_the_topic(reading_site, new_context):
     page = new_context(viewport=DESKTOP).new_page()
+    TopicDescription.objects.create(
+        tag=Tag.objects.get(slug="peacekeeping"),
+        text="Forces sent **with the consent** of the parties to keep a ceasefire.",
+    )
     page.goto(f"/articles/{FRANCOPHONIE}/")
     topics = page.get_by_role("list", name="Topics of this article")
-    topics.get_by_role("link", name="Training programmes").hover()
+    topics.get_by_role("link", name="Peacekeeping").hover()
     preview = card(page)
-    expect(preview.locator(".preview__title")).to_have_text("Training programmes")
-    expect(preview).to_contain_text("Courses one armed force runs for another's officers")
+    expect(preview.locator(".preview__title")).to_have_text("Peacekeeping")
+    expect(preview).to_contain_text("Forces sent with the consent of the parties")
     expect(preview).to_contain_text(re.compile(r"Topic · \d+ articles? · \d+ passages?"))
     expect(preview.get_by_role("list")).to_be_visible()
 
