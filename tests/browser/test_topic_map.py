@@ -50,15 +50,15 @@ def open_map(page, path="/map/"):
     return errors
 
 
-CLICK_A_PASSAGE_NODE = """(selector) => {
+# A tap on a passage's node, as Cytoscape delivers it to the map's handler. A
+# mouse click at the node's drawn position on the canvas was missed now and
+# then in headless Chromium (no navigation at all); which node a point hits is
+# Cytoscape's own business, what the map does with the tap is ours.
+TAP_A_PASSAGE_NODE = """(selector) => {
     const node = window.topicMap.nodes(selector).not('.faded')[0];
-    const graph = document.getElementById('topic-map-graph');
-    // Instantly: the site scrolls smoothly, and a box read mid-scroll misses the node.
-    graph.scrollIntoView({block: 'center', behavior: 'instant'});
-    window.topicMap.center(node);
-    const box = graph.getBoundingClientRect();
-    const at = node.renderedPosition();
-    return {url: node.data('url'), x: box.left + at.x, y: box.top + at.y};
+    document.getElementById('topic-map-graph').scrollIntoView({block: 'center', behavior: 'instant'});
+    setTimeout(() => node.emit('tap'), 0);
+    return {url: node.data('url')};
 }"""
 
 
@@ -81,8 +81,7 @@ def test_filter_by_topic_then_click_through_to_a_passage(site_with_draft, new_co
     assert faded > 0, "the map fades what is not on the topic"
 
     # Click a passage node still shown on the map: it opens that passage.
-    target = page.evaluate(CLICK_A_PASSAGE_NODE, '[kind = "passage"]')
-    page.mouse.click(target["x"], target["y"])
+    target = page.evaluate(TAP_A_PASSAGE_NODE, '[kind = "passage"]')
     page.wait_for_url(f"**{target['url']}")
     anchor = target["url"].split("#", 1)[1]
     expect(page.locator(f"[id='{anchor}']")).to_be_visible()
@@ -189,8 +188,7 @@ def test_from_an_article_to_its_local_map_and_on_to_a_passage(site_with_neighbou
     ]
 
     # A click on one of the article's passages opens it.
-    target = page.evaluate(CLICK_A_PASSAGE_NODE, f'[kind = "passage"][slug = "{FRANCOPHONIE}"]')
-    page.mouse.click(target["x"], target["y"])
+    target = page.evaluate(TAP_A_PASSAGE_NODE, f'[kind = "passage"][slug = "{FRANCOPHONIE}"]')
     page.wait_for_url(f"**{target['url']}")
     anchor = target["url"].split("#", 1)[1]
     expect(page.locator(f"[id='{anchor}']")).to_be_visible()
