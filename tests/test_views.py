@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.content import publishing
 from articles.models import Article, Section
 from articles.reading import related, tags
 from articles.reading.views import render_article
@@ -214,7 +215,7 @@ def test_related_passages_rank_other_articles_by_shared_tags(read, imported_sour
 
 
 def test_related_passages_come_only_from_published_articles(read, imported_sources):
-    Article.objects.filter(slug=SECURITY).update(status=Article.Status.DRAFT)
+    publishing.unpublish(article=Article.objects.get(slug=SECURITY))
     article = Article.objects.get(slug=FRANCOPHONIE)
     page = text_of(read(article.get_absolute_url()))
     assert SECURITY not in page
