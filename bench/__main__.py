@@ -192,7 +192,7 @@ class Case:
 def cases(site, scratch, token):
     ceiling = f"/static/{CEILING_NAME}"
     article = site["article_url"] or "/articles/missing/"
-    tag = f"/tags/{site['tag_slug']}/" if site["tag_slug"] else "/tags/"
+    tag = f"/tags/{quote(site['tag_slug'])}/" if site["tag_slug"] else "/tags/"
     searches = [f"/search/?q={quote(q)}" for q in SEARCH_QUERIES]
     return [
         Case(
