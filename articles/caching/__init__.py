@@ -6,7 +6,7 @@ the anonymous page cache.
   the cache, never the page).
 - ``versions``: the versions shared by every process (everything, any write,
   what lists show, each article's own page), the lifetime of a page (cut
-  short by the next scheduled publication), ``derived`` figures.
+  short by the next scheduled publication).
 - ``middleware``: serving, and rendering and storing, pages for anonymous
   readers; ``shows``, by which a view says what its page shows.
 
@@ -20,7 +20,6 @@ from .versions import (
     bump_after_commit,
     bump_content_version,
     content_version,
-    derived,
     next_scheduled_publication,
     page_lifetime,
     publication_version,
@@ -30,7 +29,6 @@ __all__ = [
     "bump_after_commit",
     "bump_content_version",
     "content_version",
-    "derived",
     "next_scheduled_publication",
     "page_lifetime",
     "publication_version",

@@ -195,28 +195,3 @@ def page_lifetime(version, *, now=None):
     if upcoming is not None:
         lifetime = min(lifetime, seconds_until(upcoming, now=now))
     return lifetime
-
-
-_MISSING = object()
-
-
-def derived(name, compute):
-    """
-    ``compute()``, kept for the current CONTENT and LISTS versions (and no
-    longer than a page rendered now may live), for corpus-wide figures that
-    many pages show and that cost a pass over the whole site, such as the tag
-    counts: they follow from what lists show, so a write that changes none of
-    it keeps them. Without a cache it is simply computed.
-    """
-    version = publication_version()
-    if version is None:
-        return compute()
-    key = f"derived:{name}:{version}"
-    value = pages.get(key, _MISSING)
-    if value is not _MISSING:
-        return value
-    value = compute()
-    lifetime = page_lifetime(version)
-    if lifetime >= 1:
-        pages.set(key, value, timeout=lifetime)
-    return value
