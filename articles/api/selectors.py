@@ -56,7 +56,7 @@ def reference_rows_and_targets(article):
     """
     ``references(article)`` as dicts ready for the response, and the
     normalised title → address map that resolves the markers in its HTML
-    (what ``selectors.reference_targets`` gives, read in the same query).
+    (what ``reading.backlinks.references_of`` gives the article page, read in the same query).
     """
     rows, targets = [], {}
     for row in references(article):

@@ -12,7 +12,6 @@ once. Tags and their counts are in ``tags``, related passages in ``related``.
 from collections import defaultdict
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.urls import reverse
 from taggit.models import Tag
 
 from ..models import Article, CrossReference, Section, TaggedArticle, TaggedSection
@@ -123,18 +122,6 @@ def tags_and_sections(article):
         section.tag_list = tags_of[section.pk]
         section.related_stale = section.marked is not None or section.pk in stale
     return article_tags, sections
-
-
-def reference_targets(article):
-    """Normalised title → public URL, for this article's references to published articles."""
-    rows = (
-        CrossReference.objects.filter(source_article=article)
-        .filter(is_published("target"))
-        .order_by()
-        .values_list("target_key", "target__slug")
-        .distinct()
-    )
-    return {key: reverse("articles:detail", kwargs={"slug": slug}) for key, slug in rows}
 
 
 def referenced_by(article):
