@@ -106,7 +106,7 @@ def refresh_all():
 
 
 def _rank_many(section_ids):
-    """``rank_and_store`` in chunks, the candidates of every tag read once for them all."""
+    """``rank_and_store`` in chunks, the candidates of every tag read and ranked once for them all."""
     section_ids = sorted(section_ids)
     if not section_ids:
         return
@@ -114,7 +114,7 @@ def _rank_many(section_ids):
     for chunk in _chunks(section_ids):
         taggings = TaggedSection.objects.filter(content_object__in=chunk)
         tag_ids.update(taggings.values_list("tag_id", flat=True).distinct())
-    candidates = list(related.candidates_of(sorted(tag_ids)))
+    candidates = related.Candidates(related.candidates_of(sorted(tag_ids)))
     for chunk in _chunks(section_ids):
         rank_and_store(section_ids=chunk, candidates=candidates)
 

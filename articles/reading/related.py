@@ -141,35 +141,81 @@ def rank_related(tags_of, *, public=RELATED_PASSAGES_PER_SECTION, candidates=Non
     one public now: a scheduled one ranked above them becomes public at its
     time with no write, and pushes the last of them out.
     Returns {section id: [row]}, each row with ``passage``, ``public`` and the
-    fields of ``_SHOWN``. ``candidates`` (``candidates_of`` for all their
-    tags, or more) saves reading them again for each of many calls.
+    fields of ``_SHOWN``. ``candidates`` (``Candidates`` of ``candidates_of``
+    for all their tags, or more) saves reading and ranking them again for
+    each of many calls.
     """
-    tag_ids = sorted(set(chain.from_iterable(tags for _, tags in tags_of.values())))
-    if not tag_ids:
-        return {}
-    passages = {}  # passage id -> its row, in reading order
-    carrying = defaultdict(list)  # tag id -> the candidates carrying it, in reading order
-    for row in candidates_of(tag_ids) if candidates is None else candidates:
-        passages.setdefault(row.passage, row)
-        carrying[row.tag_id].append(row.passage)
-    place = {passage_id: number for number, passage_id in enumerate(passages)}
+    if candidates is None:
+        tag_ids = sorted(set(chain.from_iterable(tags for _, tags in tags_of.values())))
+        if not tag_ids:
+            return {}
+        candidates = Candidates(candidates_of(tag_ids))
     ranked = {}
     for section_id, (article_id, tags) in tags_of.items():
-        shared = Counter(
-            passage_id
-            for passage_id in chain.from_iterable(carrying[tag_id] for tag_id in tags)
-            if passages[passage_id].article_id != article_id
-        )
-        rows, seen_public = [], 0
-        for passage_id in sorted(shared, key=lambda p: (-shared[p], place[p])):
-            row = passages[passage_id]
-            rows.append(row._replace(shared_tags=shared[passage_id]))
-            seen_public += row.public
-            if seen_public == public:
-                break
-        if rows:
+        if rows := candidates.ranked(article_id, tags, public=public):
             ranked[section_id] = rows
     return ranked
+
+
+class Candidates:
+    """
+    The candidate passages of some tags (rows of ``candidates_of``), each set
+    of those tags ranked once: the sections carrying the same tags share a
+    ranking, and each passes over its own article's passages as it reads it.
+    """
+
+    # Passages kept of each ranking; a section that passes over more (its own
+    # article's, or scheduled ones) has its tags ranked again in full.
+    KEPT = 32
+
+    def __init__(self, rows):
+        self.passages = {}  # passage id -> its row, in reading order
+        self.carrying = defaultdict(list)  # tag id -> the candidates carrying it, in reading order
+        for row in rows:
+            self.passages.setdefault(row.passage, row)
+            self.carrying[row.tag_id].append(row.passage)
+        self.place = {passage_id: number for number, passage_id in enumerate(self.passages)}
+        self.rankings = {}  # frozenset of tag ids -> (the first KEPT of its ranking, whole?)
+
+    def ranked(self, article_id, tags, *, public):
+        """
+        The rows ranked for a section of ``article_id`` carrying ``tags``,
+        down to the ``public``-th public one.
+        """
+        tags = frozenset(tags)
+        kept = self.rankings.get(tags)
+        if kept is None:
+            ranking = self._ranking(tags)
+            kept = self.rankings[tags] = (ranking[: self.KEPT], len(ranking) <= self.KEPT)
+        ranking, whole = kept
+        rows, complete = self._read(ranking, article_id, public)
+        if not complete and not whole:
+            rows, _ = self._read(self._ranking(tags), article_id, public)
+        return rows
+
+    def _ranking(self, tags):
+        """
+        (passage id, tags shared) of every candidate carrying one of
+        ``tags``: most shared first, then in reading order.
+        """
+        shared = Counter(chain.from_iterable(self.carrying[tag_id] for tag_id in tags))
+        return sorted(shared.items(), key=lambda item: (-item[1], self.place[item[0]]))
+
+    def _read(self, ranking, article_id, public):
+        """
+        The rows of ``ranking`` not of ``article_id``, down to the
+        ``public``-th public one; and whether it was reached.
+        """
+        rows, seen_public = [], 0
+        for passage_id, shared in ranking:
+            row = self.passages[passage_id]
+            if row.article_id == article_id:
+                continue
+            rows.append(row._replace(shared_tags=shared))
+            seen_public += row.public
+            if seen_public == public:
+                return rows, True
+        return rows, False
 
 
 def candidates_of(tag_ids):
