@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from ..content.reference_syntax import normalize_title
 from ..content.rendering import plain_text, render_markdown
@@ -71,7 +71,8 @@ def validate_aliases(value):
 
 
 class TaggedArticle(TaggedItemBase):
-    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+    # No index of its own: the unique constraint's index starts with it.
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE, db_index=False)
 
     class Meta:
         verbose_name = "article tag"
@@ -82,7 +83,12 @@ class TaggedArticle(TaggedItemBase):
 
 
 class TaggedSection(TaggedItemBase):
-    content_object = models.ForeignKey("Section", on_delete=models.CASCADE)
+    # Neither has an index of its own: the unique constraint's index starts
+    # with the section, "section_tag_newest" with the tag.
+    content_object = models.ForeignKey("Section", on_delete=models.CASCADE, db_index=False)
+    tag = models.ForeignKey(
+        Tag, related_name="%(app_label)s_%(class)s_items", on_delete=models.CASCADE, db_index=False
+    )
 
     class Meta:
         verbose_name = "section tag"

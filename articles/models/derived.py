@@ -25,7 +25,10 @@ class RelatedPassage(models.Model):
     above them become public.
     """
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="related_rows")
+    # No index of its own: the index of the "related_passage_rank" constraint starts with it.
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="related_rows", db_index=False
+    )
     passage = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
     shared_tags = models.PositiveSmallIntegerField()
     rank = models.PositiveSmallIntegerField()
