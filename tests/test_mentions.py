@@ -460,3 +460,31 @@ def test_aliases_are_saved_one_a_line(editor_client):
     assert editor_client.post(change_url(article), data).status_code == 302
     article.refresh_from_db()
     assert article.aliases == "Military envoy\nEnvoy"
+
+
+def test_a_pass_in_worker_processes_stores_what_one_process_does(imported_sources, monkeypatch):
+    from articles.content.mentions import refreshing
+
+    def stored():
+        return list(
+            UnlinkedMention.objects.order_by("pk").values_list(
+                "section_id", "kind", "article_id", "tag_id", "text", "start", "end", "sentence"
+            )
+        )
+
+    refresh_mentions()
+    alone = stored()
+    assert alone
+    # The three sources are far fewer passages than a pass needs to start workers.
+    monkeypatch.setattr(refreshing, "MIN_PASSAGES_FOR_JOBS", 1)
+    monkeypatch.setattr(refreshing, "BATCH_SIZE", 7)  # several chunks, read in order
+    started = []
+    real = refreshing._mentions_in_workers
+    monkeypatch.setattr(
+        refreshing,
+        "_mentions_in_workers",
+        lambda *args, **kwargs: started.append(kwargs["jobs"]) or real(*args, **kwargs),
+    )
+    assert refresh_mentions(jobs=2) == len(alone)
+    assert started == [2]
+    assert stored() == alone

@@ -142,11 +142,12 @@ def _pending_set(name):
 
 
 @contextmanager
-def gathered():
+def gathered(*, jobs=1):
     """
     Look at the changes committed inside the block once, at its end, and
     every queued name then, whatever it costs: an import of many batches
-    reads the passages once, not once a batch.
+    reads the passages once, not once a batch (in ``jobs`` processes, when
+    that means reading every passage).
     """
     outer = getattr(_pending, "held", False)
     _pending.held = True
@@ -155,10 +156,10 @@ def gathered():
     finally:
         _pending.held = outer
         if not outer:
-            _flush(unlimited=True)
+            _flush(unlimited=True, jobs=jobs)
 
 
-def _flush(*, unlimited=False):
+def _flush(*, unlimited=False, jobs=1):
     # The first callback of a commit looks at every change asked for so far;
     # the rest find nothing left. (A rolled-back transaction's changes are
     # looked at by the next commit: needless work, never a missed change.)
@@ -171,7 +172,7 @@ def _flush(*, unlimited=False):
     _pending.names, _pending.article_ids, _pending.section_ids = set(), set(), set()
     if len(names) > MAX_NAMES_TO_FILTER:
         with transaction.atomic():
-            refresh_mentions()
+            refresh_mentions(jobs=jobs)
             PendingMentionName.objects.all().delete()
         return
     if names:
@@ -183,21 +184,22 @@ def _flush(*, unlimited=False):
     if section_ids:
         refresh_mentions(section_ids=section_ids)
     if names or unlimited:
-        drain_pending(budget=None if unlimited else INLINE_BUDGET)
+        drain_pending(budget=None if unlimited else INLINE_BUDGET, jobs=jobs)
 
 
-def drain_pending(*, budget=None):
+def drain_pending(*, budget=None, jobs=1):
     """
     Look for the queued names in the passages that may hold them, oldest
     first, reading at most ``budget`` passages (None: no limit); a name that
-    would take more stays queued. Returns how many names are left.
+    would take more stays queued. Returns how many names are left. A pass
+    over every passage reads them in ``jobs`` processes.
     """
     queued = list(PendingMentionName.objects.order_by("queued_at", "id"))
     if not queued:
         return 0
     if budget is None and len(queued) > MAX_NAMES_TO_FILTER:
         with transaction.atomic():
-            refresh_mentions()
+            refresh_mentions(jobs=jobs)
             PendingMentionName.objects.filter(pk__in=[row.pk for row in queued]).delete()
         return 0
     chosen, passages = [], set()
@@ -206,7 +208,7 @@ def drain_pending(*, budget=None):
         found = passages_that_may_name([row.name], limit=limit)
         if found is None and budget is None:  # no search index to ask: every passage
             with transaction.atomic():
-                refresh_mentions()
+                refresh_mentions(jobs=jobs)
                 PendingMentionName.objects.filter(pk__in=[r.pk for r in queued]).delete()
             return 0
         if found is not None:  # else too many passages for now: it waits

@@ -83,6 +83,18 @@ def find_mentions(body, index, *, skip=frozenset()):
                 yield label, offset + first, offset + last
 
 
+def mentions_in(passages, index):
+    """
+    (section id, label, text, start, end, sentence) of each mention found in
+    ``passages``, (section id, body, labels to skip) triples: what a stored
+    mention holds.
+    """
+    for section_id, body, skip in passages:
+        for label, start, end in find_mentions(body, index, skip=skip):
+            text = body[start:end][:255]
+            yield section_id, label, text, start, end, sentence_at(body, start, end)
+
+
 def sentence_at(body, start, end):
     """The sentence of ``body`` that holds characters ``start`` to ``end``, as plain text."""
     before = body.rfind("\n\n", 0, start)

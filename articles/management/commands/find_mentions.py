@@ -1,8 +1,9 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from articles.content.mentions import drain_pending, refresh_mentions
 from articles.models import UnlinkedMention
+from articles.sources.prepare import default_jobs
 
 
 class Command(BaseCommand):
@@ -22,16 +23,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--pending", action="store_true", help="Look only for the names still waiting."
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help="Processes reading the passages of a large site (default: one per CPU).",
+        )
 
-    def handle(self, *args, dry_run=False, pending=False, verbosity=1, **options):
+    def handle(self, *args, dry_run=False, pending=False, jobs=1, verbosity=1, **options):
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1.")
         if pending:
-            left = drain_pending()
+            left = drain_pending(jobs=jobs)
             if verbosity >= 1:
                 self.stdout.write(self.style.SUCCESS(f"Waiting names looked for; {left} left."))
             return
         before = UnlinkedMention.objects.count()
         with transaction.atomic():
-            found = refresh_mentions()
+            found = refresh_mentions(jobs=jobs)
             if dry_run:
                 transaction.set_rollback(True)
         if verbosity >= 1:

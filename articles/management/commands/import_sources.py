@@ -76,7 +76,7 @@ class Command(BaseCommand):
         # A re-run parses only what changed: files with the bytes last imported are known.
         items = files if force else importer.known_sources(files)
         # The unlinked mentions are found once, after the last batch.
-        with mentions.gathered():
+        with mentions.gathered(jobs=jobs or default_jobs()):
             for prepared in prepared_in_order(items, count=len(files), jobs=jobs):
                 batch.append(prepared)
                 if len(batch) >= importer.BATCH_SIZE:
