@@ -555,9 +555,9 @@ def main(argv=None):
     targets = evaluate_targets(by_key, import_rate, peak_mb, site["articles"])
     notes.append(
         "The page cache here is local memory, one per worker (no REDIS_URL), and "
-        "gunicorn.conf.py recycles a worker after GUNICORN_MAX_REQUESTS requests (default "
-        "1000, jittered): a recycled worker starts with an empty cache, so part of the "
-        "“cached” requests are misses."
+        "gunicorn.conf.py recycles a worker after GUNICORN_MAX_REQUESTS requests (jittered; "
+        "the default is in gunicorn.conf.py): a recycled worker starts with an empty cache, "
+        "so part of the “cached” requests are misses."
     )
     for case, _ in results:
         expected = "hit" if case.cached else ("-" if case.key == "static" else "miss")
