@@ -106,7 +106,7 @@ def refresh_all():
 
 
 def _rank_many(section_ids):
-    """``rank_and_store`` in chunks, the candidates of every tag read and ranked once for them all."""
+    """``rank_and_store`` in chunks, the candidates of every tag read and ranked once for all."""
     section_ids = sorted(section_ids)
     if not section_ids:
         return

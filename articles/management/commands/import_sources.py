@@ -60,6 +60,7 @@ class Command(BaseCommand):
             raise CommandError("No source files found.")
         if jobs is not None and jobs < 1:
             raise CommandError("--jobs must be at least 1.")
+        jobs = default_jobs() if jobs is None else jobs
         try:
             # Every file is tagged from it: a bad entry stops the run before any file.
             load_vocabulary()
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         # A re-run parses only what changed: files with the bytes last imported are known.
         items = files if force else importer.known_sources(files)
         # The unlinked mentions are found once, after the last batch.
-        with mentions.gathered(jobs=jobs or default_jobs()):
+        with mentions.gathered(jobs=jobs):
             for prepared in prepared_in_order(items, count=len(files), jobs=jobs):
                 batch.append(prepared)
                 if len(batch) >= importer.BATCH_SIZE:
